@@ -1,0 +1,64 @@
+// segllm: the command-line front end of SegLLM Studio.
+
+#include "app/segllm/commands.h"
+#include "core/common/error.h"
+#include "core/common/runtime.h"
+#include "segllm/version.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+namespace {
+
+void print_help() {
+    std::printf(
+        "Usage: segllm COMMAND [OPTIONS]\n"
+        "\n"
+        "Multi-round reasoning segmentation (SegLLM) from the command line.\n"
+        "\n"
+        "Commands:\n");
+    std::size_t width = 0;
+    for (const auto& c : segllm::cli::commands()) {
+        width = std::max(width, std::strlen(c.name));
+    }
+    for (const auto& c : segllm::cli::commands()) {
+        std::printf("  %-*s  %s\n", static_cast<int>(width), c.name, c.summary);
+    }
+    std::printf(
+        "\n"
+        "Options:\n"
+        "  -h, --help     show this help (COMMAND --help: help of a command)\n"
+        "  -V, --version  show the version\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_help();
+        return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version" || args[0] == "-V") {
+        std::printf("segllm %s\n", segllm::kVersion);
+        return 0;
+    }
+    const auto& table = segllm::cli::commands();
+    const auto it = std::find_if(table.begin(), table.end(),
+                                 [&](const segllm::cli::Command& c) { return args[0] == c.name; });
+    if (it == table.end()) {
+        std::fprintf(stderr, "segllm: unknown command '%s' (see segllm --help)\n", args[0].c_str());
+        return 2;
+    }
+    segllm::init_torch_threads();
+    try {
+        return it->run(std::vector<std::string>(args.begin() + 1, args.end()));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "segllm %s: error: %s\n", it->name, e.what());
+        return 1;
+    }
+}
