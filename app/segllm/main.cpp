@@ -14,45 +14,60 @@
 
 namespace {
 
-void print_help() {
-    std::printf(
-        "Usage: segllm COMMAND [OPTIONS]\n"
-        "\n"
-        "Multi-round reasoning segmentation (SegLLM) from the command line.\n"
-        "\n"
-        "Commands:\n");
+// Exit status for a usage error (no command, unknown command or option).
+constexpr int kUsageError = 2;
+
+void print_help(std::FILE* out) {
+    std::fprintf(out,
+                 "Usage: segllm COMMAND [OPTIONS]\n"
+                 "\n"
+                 "Multi-round reasoning segmentation (SegLLM) from the command line.\n"
+                 "\n"
+                 "Commands:\n");
+    const auto& table = segllm::cli::commands();
     std::size_t width = 0;
-    for (const auto& c : segllm::cli::commands()) {
+    for (const auto& c : table) {
         width = std::max(width, std::strlen(c.name));
     }
-    for (const auto& c : segllm::cli::commands()) {
-        std::printf("  %-*s  %s\n", static_cast<int>(width), c.name, c.summary);
+    for (const auto& c : table) {
+        std::fprintf(out, "  %-*s  %s\n", static_cast<int>(width), c.name, c.summary);
     }
-    std::printf(
-        "\n"
-        "Options:\n"
-        "  -h, --help     show this help (COMMAND --help: help of a command)\n"
-        "  -V, --version  show the version\n");
+    if (table.empty()) {
+        std::fprintf(out, "  (none in this build yet)\n");
+    }
+    std::fprintf(out,
+                 "\n"
+                 "Options:\n"
+                 "  -h, --help     show this help (COMMAND --help: help of a command)\n"
+                 "  -V, --version  show the version\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-        print_help();
-        return args.empty() ? 2 : 0;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        print_help(stderr);
+        return kUsageError;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        print_help(stdout);
+        return 0;
     }
     if (args[0] == "--version" || args[0] == "-V") {
         std::printf("segllm %s\n", segllm::kVersion);
         return 0;
+    }
+    if (args[0].size() > 1 && args[0][0] == '-') {
+        std::fprintf(stderr, "segllm: unknown option '%s' (see segllm --help)\n", args[0].c_str());
+        return kUsageError;
     }
     const auto& table = segllm::cli::commands();
     const auto it = std::find_if(table.begin(), table.end(),
                                  [&](const segllm::cli::Command& c) { return args[0] == c.name; });
     if (it == table.end()) {
         std::fprintf(stderr, "segllm: unknown command '%s' (see segllm --help)\n", args[0].c_str());
-        return 2;
+        return kUsageError;
     }
     segllm::init_torch_threads();
     try {

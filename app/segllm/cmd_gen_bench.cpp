@@ -1,0 +1,123 @@
+// segllm gen-bench: writes a benchmark folder of shapes-world conversations
+// (synthetic-world.md, "Benchmark format").
+
+#include "app/segllm/args.h"
+#include "core/common/error.h"
+#include "core/synth/benchmark_files.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace segllm::cli {
+
+namespace {
+
+const std::vector<OptionSpec>& gen_bench_options() {
+    static const std::vector<OptionSpec> specs = {
+        {"out", "DIR", "folder to write (created; must be empty unless --force)", ""},
+        {"count", "N", "number of conversations", ""},
+        {"seed", "S", "random seed (same seed, same files)", "0"},
+        {"min-rounds", "R", "fewest rounds per conversation (1..8)", "1"},
+        {"max-rounds", "R", "most rounds per conversation (1..8)", "4"},
+        {"size", "WxH|mixed", "image size, each side 96..512; mixed: drawn per scene", "128x128"},
+        {"force", "", "replace the scene files of a non-empty folder", ""},
+        {"help", "", "show this help", ""},
+    };
+    return specs;
+}
+
+// "WxH", "N" (square) or "mixed" into the options; throws Error naming the bad value.
+void parse_size(const std::string& text, synth::BenchmarkOptions& options) {
+    if (text == "mixed") {
+        options.mixed_size = true;
+        return;
+    }
+    const std::size_t x = text.find('x');
+    const std::string w = text.substr(0, x);
+    const std::string h = x == std::string::npos ? w : text.substr(x + 1);
+    auto side = [&](const std::string& s) {
+        char* end = nullptr;
+        const long v = std::strtol(s.c_str(), &end, 10);
+        if (s.empty() || end == nullptr || *end != '\0' || v < synth::kMinImageSide ||
+            v > synth::kMaxImageSide) {
+            throw Error("option '--size' expects WxH with sides in " +
+                        std::to_string(synth::kMinImageSide) + ".." +
+                        std::to_string(synth::kMaxImageSide) + " or 'mixed', got '" + text + "'");
+        }
+        return static_cast<int>(v);
+    };
+    options.size.width = side(w);
+    options.size.height = side(h);
+}
+
+}  // namespace
+
+int run_gen_bench(const std::vector<std::string>& argv) {
+    const Args args(gen_bench_options(), argv);
+    if (args.flag("help")) {
+        std::printf(
+            "Usage: segllm gen-bench --out DIR --count N [--seed S] [--max-rounds R] "
+            "[--size WxH | --size mixed]\n\n"
+            "Writes N shapes-world conversations: scene_NNNN.png, one mask scene_NNNN_rK.png per\n"
+            "round and scene_NNNN.json (the benchmark format of synthetic-world.md).\n\n"
+            "Options:\n%s",
+            format_options(gen_bench_options()).c_str());
+        return 0;
+    }
+    if (!args.positional().empty()) {
+        throw Error("unexpected argument '" + args.positional().front() + "' (see --help)");
+    }
+    if (!args.has("out")) {
+        throw Error("missing --out DIR (see --help)");
+    }
+    if (!args.has("count")) {
+        throw Error("missing --count N (see --help)");
+    }
+    synth::BenchmarkOptions options;
+    const long long count = args.integer("count");
+    if (count < 1 || count > 1000000) {
+        throw Error("option '--count' expects 1..1000000, got " + std::to_string(count));
+    }
+    options.count = static_cast<int>(count);
+    const long long seed = args.integer("seed");
+    if (seed < 0) {
+        throw Error("option '--seed' expects a non-negative integer, got " + std::to_string(seed));
+    }
+    options.seed = static_cast<std::uint64_t>(seed);
+    const long long min_rounds = args.integer("min-rounds");
+    const long long max_rounds = args.integer("max-rounds");
+    if (min_rounds < 1 || max_rounds > synth::kMaxRounds || min_rounds > max_rounds) {
+        throw Error("rounds must satisfy 1 <= --min-rounds <= --max-rounds <= " +
+                    std::to_string(synth::kMaxRounds) + ", got " + std::to_string(min_rounds) +
+                    " and " + std::to_string(max_rounds));
+    }
+    options.rounds.min_rounds = static_cast<int>(min_rounds);
+    options.rounds.max_rounds = static_cast<int>(max_rounds);
+    parse_size(args.value("size"), options);
+
+    const std::string out = args.value("out");
+    std::error_code ec;
+    if (!args.flag("force") && std::filesystem::is_directory(out, ec) &&
+        !std::filesystem::is_empty(out, ec)) {
+        throw Error(out + ": the folder is not empty (--force replaces its scene_* files)");
+    }
+    const bool terminal = isatty(fileno(stderr)) != 0;
+    synth::write_benchmark(out, options, args.flag("force"), [&](int done, int total) {
+        if (terminal) {
+            std::fprintf(stderr, "\rgen-bench: %d/%d conversations", done, total);
+            if (done == total) {
+                std::fprintf(stderr, "\n");
+            }
+            std::fflush(stderr);
+        }
+    });
+    std::printf("wrote %d conversations to %s\n", options.count, out.c_str());
+    return 0;
+}
+
+}  // namespace segllm::cli

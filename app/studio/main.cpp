@@ -1,0 +1,80 @@
+// segllm-studio: the desktop application of SegLLM Studio.
+
+#include "core/common/runtime.h"
+#include "segllm/version.h"
+#include "ui/main_window.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QIcon>
+#include <QStringList>
+
+#include <cstdio>
+
+namespace {
+
+void setNames() {
+    QCoreApplication::setOrganizationName(QStringLiteral("SegLLM"));
+    QCoreApplication::setApplicationName(QStringLiteral("SegLLM Studio"));
+    QCoreApplication::setApplicationVersion(QString::fromLatin1(segllm::kVersion));
+}
+
+void setUpParser(QCommandLineParser& parser) {
+    parser.setApplicationDescription(QCoreApplication::translate(
+        "main",
+        "SegLLM Studio: chat with an image and segment what you ask for.\n"
+        "This version is an image viewer; the model and the chat are not in it yet."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("image"),
+                                 QCoreApplication::translate("main", "Image file to open."),
+                                 QStringLiteral("[IMAGE]"));
+}
+
+// --help and --version need no display: answer them without starting the GUI.
+bool wantsInformationOnly(int argc, char** argv) {
+    static const QStringList options = {QStringLiteral("-h"),         QStringLiteral("--help"),
+                                        QStringLiteral("--help-all"), QStringLiteral("-?"),
+                                        QStringLiteral("-v"),         QStringLiteral("--version")};
+    for (int i = 1; i < argc; ++i) {
+        if (options.contains(QString::fromLocal8Bit(argv[i]))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (wantsInformationOnly(argc, argv)) {
+        QCoreApplication app(argc, argv);
+        setNames();
+        QCommandLineParser parser;
+        setUpParser(parser);
+        parser.process(app);  // prints and exits
+        return 0;
+    }
+
+    QApplication app(argc, argv);
+    setNames();
+    QApplication::setWindowIcon(QIcon(QString::fromLatin1(segllm::ui::MainWindow::kIconPath)));
+
+    QCommandLineParser parser;
+    setUpParser(parser);
+    parser.process(app);
+    const QStringList images = parser.positionalArguments();
+    if (images.size() > 1) {
+        std::fprintf(stderr, "segllm-studio: give at most one IMAGE (see --help)\n");
+        return 2;
+    }
+
+    segllm::init_torch_threads();
+
+    segllm::ui::MainWindow window;
+    window.show();
+    if (!images.isEmpty()) {
+        window.openImage(images.constFirst());
+    }
+    return app.exec();
+}

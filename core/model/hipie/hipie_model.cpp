@@ -1,0 +1,193 @@
+#include "core/model/hipie/hipie_model.h"
+
+#include "core/common/error.h"
+
+#include <torch/nn/init.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/normalization.h>
+
+#include <cmath>
+#include <string>
+
+namespace segllm::hipie {
+
+namespace {
+torch::nn::Sequential projection(int64_t in, int64_t d, int64_t kernel, int64_t stride,
+                                 int64_t groups) {
+    torch::nn::Conv2d conv(
+        torch::nn::Conv2dOptions(in, d, kernel).stride(stride).padding(kernel / 2));
+    at::NoGradGuard no_grad;
+    torch::nn::init::xavier_uniform_(conv->weight);
+    conv->bias.zero_();
+    return torch::nn::Sequential(conv,
+                                 torch::nn::GroupNorm(torch::nn::GroupNormOptions(groups, d)));
+}
+
+double prior_bias(double p) {
+    return -std::log((1.0 - p) / p);
+}
+}  // namespace
+
+DeformableDetrImpl::DeformableDetrImpl(const HipieConfig& c) {
+    c.validate();
+    backbone = register_module("backbone", torch::nn::ModuleList());
+    auto masked = std::make_shared<torch::nn::Module>();
+    resnet = masked->register_module("backbone", ResNet(c.backbone));
+    backbone->push_back(masked);
+
+    input_proj = register_module("input_proj", torch::nn::ModuleList());
+    const auto channels = resnet->out_channels();
+    for (int64_t l = 0; l < c.n_levels; ++l) {
+        const bool extra = l >= static_cast<int64_t>(channels.size());
+        const int64_t in = extra ? channels.back() : channels[static_cast<size_t>(l)];
+        projections.push_back(projection(in, c.d_model, extra ? 3 : 1, extra ? 2 : 1, c.gn_groups));
+        input_proj->push_back(projections.back());
+    }
+
+    transformer = register_module("transformer", DeformableTransformer(c));
+
+    class_embed = register_module("class_embed", torch::nn::ModuleList());
+    for (int64_t i = 0; i < c.dec_layers; ++i) {
+        classifiers.emplace_back(c.d_model, c.lang_dim, c.log_scale_init, prior_bias(c.prior_prob));
+        class_embed->push_back(classifiers.back());
+    }
+    proposal_scorer = StillClassifier(c.d_model, prior_bias(c.prior_prob));
+    class_embed->push_back(proposal_scorer);
+
+    bbox_embed = register_module("bbox_embed", torch::nn::ModuleList());
+    for (int64_t i = 0; i <= c.dec_layers; ++i) {
+        boxes.emplace_back(c.d_model, c.d_model, 4, 3);
+        at::NoGradGuard no_grad;
+        boxes.back()->layer(2)->weight.zero_();
+        boxes.back()->layer(2)->bias.zero_();
+        bbox_embed->push_back(boxes.back());
+    }
+
+    iou_head = register_module("iou_head", torch::nn::ModuleList());
+    for (int64_t i = 0; i < c.dec_layers; ++i) {
+        ious.emplace_back(c.d_model, 1);
+        at::NoGradGuard no_grad;
+        ious.back()->bias.fill_(prior_bias(c.prior_prob));
+        iou_head->push_back(ious.back());
+    }
+}
+
+HipieSegmentatorImpl::HipieSegmentatorImpl(const HipieConfig& config) : config_(config) {
+    config_.validate();
+    hipie_ = register_module("hipie", std::make_shared<torch::nn::Module>());
+    outer_detr_ = hipie_->register_module("detr", std::make_shared<torch::nn::Module>());
+    detr = outer_detr_->register_module("detr", DeformableDetr(config_));
+    controller = outer_detr_->register_module(
+        "controller", Mlp(config_.d_model, config_.d_model, config_.controller_out_dim(), 3));
+    {
+        at::NoGradGuard no_grad;
+        for (size_t i = 0; i < 3; ++i) {
+            torch::nn::init::xavier_uniform_(controller->layer(i)->weight);
+            controller->layer(i)->bias.zero_();
+        }
+    }
+    mask_head = outer_detr_->register_module("mask_head", MaskHeadSmallConv(config_.d_model));
+    dn_resizer =
+        outer_detr_->register_module("resizer", FeatureResizer(config_.lang_dim, config_.d_model));
+}
+
+HipieImageFeatures HipieSegmentatorImpl::encode_image(const at::Tensor& pixels) {
+    const int64_t side = config_.input_side;
+    if (pixels.dim() != 4 || pixels.size(0) != 1 || pixels.size(1) != 3 || pixels.size(2) != side ||
+        pixels.size(3) != side) {
+        throw Error("HIPIE encode_image: expected pixels [1, 3, " + std::to_string(side) + ", " +
+                    std::to_string(side) + "], got a " + std::to_string(pixels.dim()) +
+                    "-d tensor of " + std::to_string(pixels.numel()) + " values");
+    }
+    const ResNetFeatures feats = detr->resnet(pixels.to(at::kFloat));
+    HipieImageFeatures out;
+    std::vector<at::Tensor> srcs, poses;
+    for (int64_t l = 0; l < config_.n_levels; ++l) {
+        const bool extra = l >= static_cast<int64_t>(feats.levels.size());
+        const at::Tensor& in = extra ? feats.levels.back() : feats.levels[static_cast<size_t>(l)];
+        const at::Tensor src = detr->projections[static_cast<size_t>(l)]->forward(in);
+        const int64_t h = src.size(2), w = src.size(3);
+        out.shapes.push_back({h, w});
+        const at::Tensor pos =
+            sine_position_embedding(h, w, config_.d_model / 2, 10000.0, src.options());
+        srcs.push_back(src.flatten(2).transpose(1, 2));
+        poses.push_back(pos.flatten(2).transpose(1, 2) +
+                        detr->transformer->level_embed[l].view({1, 1, -1}));
+    }
+    out.src = at::cat(srcs, 1).contiguous();
+    out.pos = at::cat(poses, 1).contiguous();
+    return out;
+}
+
+HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& features,
+                                               const at::Tensor& lang_tokens) {
+    const HipieConfig& c = config_;
+    if (lang_tokens.dim() != 3 || lang_tokens.size(0) != 1 ||
+        lang_tokens.size(1) != c.lang_tokens || lang_tokens.size(2) != c.lang_dim) {
+        throw Error("HIPIE decode: expected language tokens [1, " + std::to_string(c.lang_tokens) +
+                    ", " + std::to_string(c.lang_dim) + "]");
+    }
+    if (!features.src.defined() || features.shapes.size() != static_cast<size_t>(c.n_levels)) {
+        throw Error("HIPIE decode: image features are empty or have the wrong number of levels");
+    }
+    TransformerHeads heads{detr->boxes, detr->proposal_scorer};
+    const TransformerOutput t = detr->transformer(features.src, features.pos, features.shapes,
+                                                  lang_tokens.to(at::kFloat), heads);
+    const auto last = static_cast<size_t>(c.dec_layers - 1);
+    const at::Tensor hs = t.hs.back();
+    const at::Tensor ref_prev = c.dec_layers > 1 ? t.references[last - 1] : t.init_reference;
+
+    HipieDecodeOutput out;
+    const int64_t bg = c.num_bg_queries, k = c.num_proposals;
+    out.logits = detr->classifiers[last](hs, t.lang)[0].narrow(0, bg, k);
+    out.boxes = (detr->boxes[last](hs) + inverse_sigmoid(ref_prev)).sigmoid()[0].narrow(0, bg, k);
+    out.ious = detr->ious[last](hs)[0].select(-1, 0).narrow(0, bg, k);
+    out.query_features = hs[0].narrow(0, bg, k);
+    out.mask_reference = ref_prev[0].narrow(0, bg, k).narrow(1, 0, 2);
+    out.memory = t.memory;
+    out.lang = t.lang;
+
+    std::vector<at::Tensor> maps;
+    int64_t start = 0;
+    for (size_t l = 0; l < 3; ++l) {
+        const LevelShape& s = features.shapes[l];
+        maps.push_back(
+            t.memory.narrow(1, start, s.h * s.w).transpose(1, 2).reshape({1, c.d_model, s.h, s.w}));
+        start += s.h * s.w;
+    }
+    out.mask_features = mask_head(maps);
+
+    HipieSelectionOptions options;
+    options.nms_iou = c.nms_iou;
+    options.max_detections = c.max_detections;
+    options.reference_class = 0;
+    options.side = static_cast<double>(c.input_side);
+    out.selection = select_target(out.logits, out.ious, out.boxes, options);
+    return out;
+}
+
+at::Tensor HipieSegmentatorImpl::mask_logits(const HipieDecodeOutput& out, int64_t query) {
+    if (!out.query_features.defined() || query < 0 || query >= out.query_features.size(0)) {
+        throw Error("HIPIE mask: query index " + std::to_string(query) + " is out of range [0, " +
+                    std::to_string(out.query_features.defined() ? out.query_features.size(0) : 0) +
+                    ")");
+    }
+    const at::Tensor params = controller(out.query_features[query]);
+    const at::Tensor center = out.mask_reference[query].to(at::kDouble).cpu();
+    const double side = static_cast<double>(config_.input_side);
+    const at::Tensor logits =
+        dynamic_mask_logits(out.mask_features, params, center[0].item<double>() * side,
+                            center[1].item<double>() * side, config_);
+    return aligned_bilinear(logits, config_.mask_feat_stride / config_.mask_out_stride)[0][0];
+}
+
+at::Tensor HipieSegmentatorImpl::candidate_mask(const HipieDecodeOutput& out, int64_t query) {
+    const int64_t side = config_.input_side;
+    const at::Tensor logits =
+        mask_logits(out, query)
+            .view({1, 1, side / config_.mask_out_stride, side / config_.mask_out_stride});
+    const at::Tensor up = at::upsample_bilinear2d(logits, {side, side}, false);
+    return up[0][0].sigmoid() > config_.mask_threshold;
+}
+
+}  // namespace segllm::hipie
