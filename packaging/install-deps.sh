@@ -15,6 +15,9 @@ packages=(
     libopencv-dev libsentencepiece-dev sentencepiece nlohmann-json3-dev
     # an X server for GUI tests and screenshots, and fonts for text under offscreen/xvfb
     xvfb xauth fonts-dejavu-core
+    # packaging: man pages (help2man), PNG icons from the SVG (rsvg-convert), validators for the
+    # desktop entry and the AppStream metainfo, and what CPack needs for the .deb's dependencies
+    help2man librsvg2-bin desktop-file-utils appstream dpkg-dev file
 )
 
 missing=()

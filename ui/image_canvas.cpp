@@ -1,6 +1,12 @@
 #include "ui/image_canvas.h"
 
+#include "core/export/project.h"
+#include "ui/document.h"
+#include "ui/instance_palette.h"
+#include "ui/overlay_cache.h"
+
 #include <QKeyEvent>
+#include <QLineF>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QWheelEvent>
@@ -20,6 +26,61 @@ ImageCanvas::ImageCanvas(QWidget* parent) : QWidget(parent) {
     setFocusPolicy(Qt::StrongFocus);
     setAttribute(Qt::WA_OpaquePaintEvent);
     setMinimumSize(160, 120);
+    overlays_ = new OverlayCache(this);
+    connect(overlays_, &OverlayCache::changed, this, qOverload<>(&QWidget::update));
+}
+
+void ImageCanvas::setDocument(Document* document) {
+    cancelPolygon();
+    stroking_ = false;
+    overlays_->setDocument(document);
+}
+
+Document* ImageCanvas::document() const {
+    return overlays_->document();
+}
+
+void ImageCanvas::setOverlaysVisible(bool visible) {
+    overlaysVisible_ = visible;
+    update();
+}
+
+void ImageCanvas::setTool(CanvasTool tool) {
+    if (stroking_) {
+        stroking_ = false;
+        emit strokeFinished();
+    }
+    polygon_.clear();
+    tool_ = tool;
+    updateCursor();
+    update();
+}
+
+void ImageCanvas::setBrushDiameter(double diameter) {
+    brushDiameter_ = std::clamp(diameter, kMinBrush, kMaxBrush);
+    update();
+}
+
+void ImageCanvas::finishPolygon() {
+    if (polygon_.size() >= 3) {
+        const QPolygonF done = polygon_;
+        polygon_.clear();
+        update();
+        emit polygonFinished(done);
+    }
+}
+
+void ImageCanvas::cancelPolygon() {
+    polygon_.clear();
+    update();
+}
+
+QPointF ImageCanvas::tagPosition(int id) {
+    const OverlayCache::Entry* entry = overlays_->entry(id);
+    if (entry == nullptr) {
+        return QPointF(-1, -1);
+    }
+    return mapFromImage(QPointF(entry->tag) + QPointF(0.5, 0.5));
 }
 
 void ImageCanvas::setImage(const QImage& image) {
@@ -141,6 +202,102 @@ void ImageCanvas::paintEvent(QPaintEvent* event) {
     const QRectF target(mapFromImage(source.topLeft()), QSizeF(source.size()) * zoom_);
     painter.setRenderHint(QPainter::SmoothPixmapTransform, zoom_ < 1.0);
     painter.drawPixmap(target, pixmap_, QRectF(source));
+    if (overlaysVisible_ && document() != nullptr) {
+        paintOverlays(painter, QRectF(source));
+    }
+    paintToolFeedback(painter);
+}
+
+void ImageCanvas::drawImagePart(QPainter& painter, const QImage& image, const QRect& imageRect,
+                                const QRectF& visibleImageRect) {
+    // Only the part of the overlay that is on screen is scaled.
+    const QRect part = imageRect & visibleImageRect.toAlignedRect();
+    if (part.isEmpty()) {
+        return;
+    }
+    const QRectF target(mapFromImage(part.topLeft()), QSizeF(part.size()) * zoom_);
+    painter.drawImage(target, image, QRectF(part.translated(-imageRect.topLeft())));
+}
+
+void ImageCanvas::paintOverlays(QPainter& painter, const QRectF& visibleImageRect) {
+    Document* doc = document();
+    painter.setRenderHint(QPainter::SmoothPixmapTransform, false);
+    for (const ProjectInstance& instance : doc->instances()) {
+        if (!instance.visible) {
+            continue;
+        }
+        if (const OverlayCache::Entry* entry = overlays_->entry(instance.id)) {
+            drawImagePart(painter, entry->image, entry->rect, visibleImageRect);
+        }
+    }
+    const int hovered = doc->hoveredId();
+    const ProjectInstance* hoveredInstance = doc->instance(hovered);
+    if (hoveredInstance != nullptr && hoveredInstance->visible) {
+        if (const QImage* image = overlays_->hoverImage(hovered)) {
+            drawImagePart(painter, *image, overlays_->entry(hovered)->rect, visibleImageRect);
+        }
+    }
+    // The selected instance's box, dashed, and every tag on top of all fills.
+    if (const OverlayCache::Entry* selected = overlays_->entry(doc->selectedId())) {
+        painter.setPen(QPen(Qt::white, 1.5, Qt::DashLine));
+        painter.setBrush(Qt::NoBrush);
+        painter.drawRect(
+            QRectF(mapFromImage(selected->rect.topLeft()), QSizeF(selected->rect.size()) * zoom_));
+    }
+    QFont font = painter.font();
+    font.setBold(true);
+    painter.setFont(font);
+    const QFontMetrics metrics(font);
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    for (const ProjectInstance& instance : doc->instances()) {
+        const OverlayCache::Entry* entry =
+            instance.visible ? overlays_->entry(instance.id) : nullptr;
+        if (entry == nullptr) {
+            continue;
+        }
+        const QString text = QStringLiteral("[%1]").arg(instance.id);
+        const QPointF centre = mapFromImage(QPointF(entry->tag) + QPointF(0.5, 0.5));
+        const QSizeF size(metrics.horizontalAdvance(text) + 8, metrics.height() + 2);
+        const QRectF box(centre - QPointF(size.width() / 2, size.height() / 2), size);
+        const bool selected = instance.id == doc->selectedId();
+        painter.setPen(QPen(selected ? Qt::white : QColor(0, 0, 0, 160), selected ? 2.0 : 1.0));
+        painter.setBrush(instanceColor(instance.id).darker(130));
+        painter.drawRoundedRect(box, 4, 4);
+        painter.setPen(Qt::white);
+        painter.drawText(box, Qt::AlignCenter, text);
+    }
+    painter.setRenderHint(QPainter::Antialiasing, false);
+}
+
+void ImageCanvas::paintToolFeedback(QPainter& painter) {
+    painter.setRenderHint(QPainter::Antialiasing, true);
+    if ((tool_ == CanvasTool::Brush || tool_ == CanvasTool::Eraser) && cursorInside_) {
+        const double radius = brushDiameter_ * zoom_ / 2.0;
+        painter.setBrush(Qt::NoBrush);
+        painter.setPen(QPen(Qt::black, 3.0));
+        painter.drawEllipse(cursorPos_, radius, radius);
+        painter.setPen(QPen(tool_ == CanvasTool::Brush ? Qt::white : QColor(255, 120, 120), 1.5));
+        painter.drawEllipse(cursorPos_, radius, radius);
+    }
+    if (!polygon_.isEmpty()) {
+        QPolygonF shown;
+        for (const QPointF& p : polygon_) {
+            shown << mapFromImage(p);
+        }
+        if (cursorInside_) {
+            shown << cursorPos_;
+        }
+        const QColor color =
+            tool_ == CanvasTool::PolygonAdd ? QColor(80, 220, 120) : QColor(255, 90, 90);
+        painter.setPen(QPen(color, 2.0));
+        painter.setBrush(QColor(color.red(), color.green(), color.blue(), 60));
+        painter.drawPolygon(shown);
+        painter.setBrush(color);
+        for (const QPointF& p : polygon_) {
+            painter.drawEllipse(mapFromImage(p), 3.0, 3.0);
+        }
+    }
+    painter.setRenderHint(QPainter::Antialiasing, false);
 }
 
 void ImageCanvas::resizeEvent(QResizeEvent* event) {
@@ -161,40 +318,112 @@ void ImageCanvas::wheelEvent(QWheelEvent* event) {
         event->ignore();
         return;
     }
+    if ((event->modifiers() & Qt::ControlModifier) &&
+        (tool_ == CanvasTool::Brush || tool_ == CanvasTool::Eraser)) {
+        emit brushResizeRequested(delta > 0 ? 1 : -1);
+        event->accept();
+        return;
+    }
     // One notch (120 eighths of a degree) is one kZoomStep; touchpads send fractions of it.
     zoomAt(std::pow(kZoomStep, delta / 120.0), event->position());
     event->accept();
 }
 
 void ImageCanvas::mousePressEvent(QMouseEvent* event) {
-    const bool panButton = event->button() == Qt::LeftButton || event->button() == Qt::MiddleButton;
-    if (hasImage() && panButton) {
+    if (!hasImage()) {
+        QWidget::mousePressEvent(event);
+        return;
+    }
+    const bool left = event->button() == Qt::LeftButton;
+    if (event->button() == Qt::MiddleButton || (left && spaceHeld_)) {
         panning_ = true;
         lastMousePos_ = event->position();
         updateCursor();
         event->accept();
         return;
     }
-    QWidget::mousePressEvent(event);
+    if (!left) {
+        QWidget::mousePressEvent(event);
+        return;
+    }
+    const QPointF imagePos = mapToImage(event->position());
+    switch (tool_) {
+        case CanvasTool::Select:
+            pendingClick_ = true;
+            pressPos_ = event->position();
+            lastMousePos_ = event->position();
+            break;
+        case CanvasTool::Brush:
+        case CanvasTool::Eraser:
+            stroking_ = true;
+            lastStrokePos_ = imagePos;
+            emit strokeStarted(imagePos);
+            break;
+        case CanvasTool::PolygonAdd:
+        case CanvasTool::PolygonSubtract:
+            polygon_ << imagePos;
+            update();
+            break;
+    }
+    event->accept();
 }
 
 void ImageCanvas::mouseMoveEvent(QMouseEvent* event) {
+    cursorInside_ = true;
+    cursorPos_ = event->position();
+    if (pendingClick_ && !panning_ && QLineF(pressPos_, event->position()).length() > kClickSlop) {
+        pendingClick_ = false;
+        panning_ = true;
+        updateCursor();
+    }
     if (panning_) {
         panBy(event->position() - lastMousePos_);
         lastMousePos_ = event->position();
     }
+    if (stroking_) {
+        const QPointF imagePos = mapToImage(event->position());
+        emit strokeMoved(lastStrokePos_, imagePos);
+        lastStrokePos_ = imagePos;
+    }
     if (hasImage()) {
         emit cursorMoved(mapToImage(event->position()));
+    }
+    if (tool_ != CanvasTool::Select) {
+        update();
     }
     event->accept();
 }
 
 void ImageCanvas::mouseReleaseEvent(QMouseEvent* event) {
+    if (event->button() == Qt::LeftButton && pendingClick_) {
+        pendingClick_ = false;
+        emit clicked(mapToImage(event->position()));
+    }
+    if (event->button() == Qt::LeftButton && stroking_) {
+        stroking_ = false;
+        emit strokeFinished();
+    }
     if (panning_ && !(event->buttons() & (Qt::LeftButton | Qt::MiddleButton))) {
         panning_ = false;
         updateCursor();
     }
     event->accept();
+}
+
+void ImageCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
+    if (event->button() == Qt::LeftButton &&
+        (tool_ == CanvasTool::PolygonAdd || tool_ == CanvasTool::PolygonSubtract)) {
+        finishPolygon();
+        event->accept();
+        return;
+    }
+    // The Select tool ignores the second press (one click, one reference); the brush tools
+    // start a new stroke.
+    if (tool_ == CanvasTool::Select && event->button() == Qt::LeftButton && !spaceHeld_) {
+        event->accept();
+        return;
+    }
+    mousePressEvent(event);
 }
 
 void ImageCanvas::keyPressEvent(QKeyEvent* event) {
@@ -205,6 +434,26 @@ void ImageCanvas::keyPressEvent(QKeyEvent* event) {
         }
         event->accept();
         return;
+    }
+    if (!polygon_.isEmpty()) {
+        switch (event->key()) {
+            case Qt::Key_Return:
+            case Qt::Key_Enter:
+                finishPolygon();
+                event->accept();
+                return;
+            case Qt::Key_Escape:
+                cancelPolygon();
+                event->accept();
+                return;
+            case Qt::Key_Backspace:
+                polygon_.removeLast();
+                update();
+                event->accept();
+                return;
+            default:
+                break;
+        }
     }
     QWidget::keyPressEvent(event);
 }
@@ -223,6 +472,8 @@ void ImageCanvas::keyReleaseEvent(QKeyEvent* event) {
 
 void ImageCanvas::leaveEvent(QEvent* event) {
     QWidget::leaveEvent(event);
+    cursorInside_ = false;
+    update();
     emit cursorLeft();
 }
 
@@ -239,6 +490,8 @@ void ImageCanvas::updateCursor() {
         setCursor(Qt::ClosedHandCursor);
     } else if (spaceHeld_) {
         setCursor(Qt::OpenHandCursor);
+    } else if (tool_ != CanvasTool::Select) {
+        setCursor(Qt::CrossCursor);
     } else {
         unsetCursor();
     }

@@ -1,13 +1,27 @@
 #pragma once
-// The image view: draws the visible part of one image under a zoom-and-pan transform, and
-// reports the user's gestures. Later layers (masks, boxes) are drawn with the same transform.
+// The image view: draws the visible part of one image under a zoom-and-pan transform, the
+// instance overlays of a document on top (with the same transform), and reports the user's
+// gestures (clicks, brush strokes, finished polygons). It never edits the document itself.
 
 #include <QImage>
 #include <QPixmap>
 #include <QPointF>
+#include <QPolygonF>
 #include <QWidget>
 
 namespace segllm::ui {
+
+class Document;
+class OverlayCache;
+
+// What a left-button gesture on the canvas does.
+enum class CanvasTool {
+    Select,           // click selects (and references) an instance, drag pans
+    Brush,            // drag paints the selected instance
+    Eraser,           // drag erases from the selected instance
+    PolygonAdd,       // click points, Enter or double-click closes: adds the area
+    PolygonSubtract,  // same, removes the area
+};
 
 class ImageCanvas : public QWidget {
     Q_OBJECT
@@ -20,6 +34,11 @@ public:
     // However far the user pans, this many pixels of the image (or all of it, if smaller) stay
     // in view on each axis.
     static constexpr double kKeepVisible = 48.0;
+    // Brush diameter limits (image pixels).
+    static constexpr double kMinBrush = 1.0;
+    static constexpr double kMaxBrush = 1000.0;
+    // A press and release closer than this (widget pixels) is a click, not a drag.
+    static constexpr double kClickSlop = 4.0;
 
     explicit ImageCanvas(QWidget* parent = nullptr);
 
@@ -42,6 +61,19 @@ public:
 
     QSize sizeHint() const override;
 
+    // The document whose instances are drawn (nullptr: none). The canvas only reads it.
+    void setDocument(Document* document);
+    Document* document() const;
+    OverlayCache* overlayCache() const { return overlays_; }
+    bool overlaysVisible() const { return overlaysVisible_; }
+    CanvasTool tool() const { return tool_; }
+    // Brush and eraser diameter in image pixels.
+    double brushDiameter() const { return brushDiameter_; }
+    // Points of the polygon being drawn (image coordinates).
+    QPolygonF pendingPolygon() const { return polygon_; }
+    // Widget position of the tag of instance `id` (for tests and tooltips); (-1, -1) if none.
+    QPointF tagPosition(int id);
+
 public slots:
     // Largest zoom at which the whole image fits, centred; follows later resizes.
     void fitToWindow();
@@ -54,6 +86,14 @@ public slots:
     void zoomAt(double factor, const QPointF& anchor);
     // Moves the image by `delta` widget pixels.
     void panBy(const QPointF& delta);
+    // Shows or hides every overlay.
+    void setOverlaysVisible(bool visible);
+    // Switches the tool; a polygon in progress is dropped.
+    void setTool(CanvasTool tool);
+    void setBrushDiameter(double diameter);
+    // Closes the polygon in progress (emits polygonFinished when it has 3 points or more).
+    void finishPolygon();
+    void cancelPolygon();
 
 signals:
     void zoomChanged(double zoom);
@@ -62,6 +102,16 @@ signals:
     // The mouse moved over the canvas; `imagePos` may lie outside the image.
     void cursorMoved(const QPointF& imagePos);
     void cursorLeft();
+    // Select tool: a click (press and release without a drag) at `imagePos`.
+    void clicked(const QPointF& imagePos);
+    // Brush and eraser: a drag started, moved from `from` to `to`, ended.
+    void strokeStarted(const QPointF& imagePos);
+    void strokeMoved(const QPointF& from, const QPointF& to);
+    void strokeFinished();
+    // Polygon tools: the user closed a polygon (image coordinates).
+    void polygonFinished(const QPolygonF& polygon);
+    // Ctrl + wheel in the brush or eraser tool: `steps` notches (positive: larger).
+    void brushResizeRequested(int steps);
 
 protected:
     void paintEvent(QPaintEvent* event) override;
@@ -70,6 +120,7 @@ protected:
     void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
     void mouseReleaseEvent(QMouseEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
     void keyReleaseEvent(QKeyEvent* event) override;
     void leaveEvent(QEvent* event) override;
@@ -80,6 +131,10 @@ private:
     void setView(double zoom, const QPointF& offset, bool fitToWindow);
     QPointF clampedOffset(double zoom, const QPointF& offset) const;
     void updateCursor();
+    void paintOverlays(QPainter& painter, const QRectF& visibleImageRect);
+    void paintToolFeedback(QPainter& painter);
+    void drawImagePart(QPainter& painter, const QImage& image, const QRect& imageRect,
+                       const QRectF& visibleImageRect);
 
     QPixmap pixmap_;
     double zoom_ = 1.0;
@@ -88,6 +143,18 @@ private:
     bool panning_ = false;
     bool spaceHeld_ = false;
     QPointF lastMousePos_;
+    QPointF pressPos_;
+    bool pendingClick_ = false;
+    bool stroking_ = false;
+    QPointF lastStrokePos_;
+    bool cursorInside_ = false;
+    QPointF cursorPos_;
+
+    OverlayCache* overlays_ = nullptr;
+    bool overlaysVisible_ = true;
+    CanvasTool tool_ = CanvasTool::Select;
+    double brushDiameter_ = 20.0;
+    QPolygonF polygon_;
 };
 
 }  // namespace segllm::ui

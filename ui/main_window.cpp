@@ -1,26 +1,39 @@
 #include "ui/main_window.h"
 
 #include "segllm/version.h"
+#include "ui/action_registry.h"
+#include "ui/document.h"
+#include "ui/edit_controller.h"
+#include "ui/file_controller.h"
 #include "ui/image_canvas.h"
 #include "ui/image_loader.h"
+#include "ui/instance_panel.h"
+#include "ui/project_session.h"
 #include "ui/settings.h"
+#include "ui/settings_dialog.h"
 #include "ui/shortcuts_dialog.h"
+#include "ui/workspace.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QIcon>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScreen>
 #include <QStatusBar>
+#include <QToolBar>
+#include <QUndoGroup>
 
 #include <cmath>
 
@@ -28,8 +41,8 @@ namespace segllm::ui {
 
 namespace {
 
-// The first local file among the dragged URLs, or an empty string.
-QString droppedFile(const QMimeData* mime) {
+// The first local file or folder among the dragged URLs, or an empty string.
+QString droppedPath(const QMimeData* mime) {
     if (mime == nullptr || !mime->hasUrls()) {
         return QString();
     }
@@ -44,13 +57,19 @@ QString droppedFile(const QMimeData* mime) {
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    workspace_ = new Workspace(this);
+    session_ = new ProjectSession(workspace_, this);
     canvas_ = new ImageCanvas(this);
     setCentralWidget(canvas_);
+    panel_ = new InstancePanel(this);
+    controller_ = new EditController(workspace_, canvas_, this);
+    files_ = new FileController(workspace_, session_, this);
     setAcceptDrops(true);
     setWindowIcon(QIcon(QString::fromLatin1(kIconPath)));
 
     createActions();
     createMenus();
+    createDocks();
     createStatusBar();
 
     connect(canvas_, &ImageCanvas::zoomChanged, this, [this] {
@@ -59,98 +78,184 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(canvas_, &ImageCanvas::cursorMoved, this, &MainWindow::updateCursorPosition);
     connect(canvas_, &ImageCanvas::cursorLeft, cursorLabel_, &QLabel::clear);
+    connect(controller_, &EditController::instanceReferenceRequested, this,
+            &MainWindow::instanceReferenceRequested);
+    connect(controller_, &EditController::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 4000); });
+    connect(files_, &FileController::currentImageChanged, this, [this] { showCurrentImage(); });
+    connect(files_, &FileController::errorOccurred, this, &MainWindow::reportError);
+    connect(files_, &FileController::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(panel_, &InstancePanel::instanceReferenceRequested, this,
+            &MainWindow::instanceReferenceRequested);
+    connect(panel_, &InstancePanel::labelChangeRequested, this, [this](const QString& label) {
+        Settings().addRecentLabel(label);
+        controller_->setLabel(label);
+    });
+    connect(panel_, &InstancePanel::deleteRequested, controller_, &EditController::deleteSelected);
+    connect(panel_, &InstancePanel::visibilityChangeRequested, controller_,
+            &EditController::setVisible);
+    connect(workspace_, &Workspace::labelsChanged, this, [this] {
+        QStringList labels = workspace_->labels();
+        for (const QString& label : Settings().recentLabels()) {
+            if (!labels.contains(label)) {
+                labels << label;
+            }
+        }
+        panel_->setLabels(labels);
+    });
+    connect(workspace_, &Workspace::modifiedChanged, this, &QWidget::setWindowModified);
+    connect(workspace_->undoGroup(), &QUndoGroup::indexChanged, this, &MainWindow::updateActions);
+    connect(session_, &ProjectSession::projectFileChanged, this, &MainWindow::updateTitle);
+    connect(session_, &ProjectSession::autosaveFailed, this,
+            [this](const QString& message) { statusBar()->showMessage(message); });
+    emit workspace_->labelsChanged();
 
-    setWindowTitle(QGuiApplication::applicationDisplayName());
     const Settings settings;
     if (!restoreGeometry(settings.windowGeometry())) {
         const QRect available = screen()->availableGeometry();
         resize(available.size() * 0.75);
     }
     restoreState(settings.windowState());
+    applyAutosaveSettings();
+    updateTitle();
     updateActions();
     updateStatus();
 }
 
+MainWindow::~MainWindow() {
+    // The canvas and the panel observe documents that the workspace owns.
+    canvas_->setDocument(nullptr);
+    panel_->setDocument(nullptr);
+}
+
 void MainWindow::createActions() {
-    openAction_ = new QAction(tr("&Open..."), this);
-    openAction_->setShortcut(QKeySequence::Open);
-    openAction_->setStatusTip(tr("Open an image file"));
-    connect(openAction_, &QAction::triggered, this, &MainWindow::showOpenDialog);
-
-    quitAction_ = new QAction(tr("&Quit"), this);
-    quitAction_->setShortcut(QKeySequence(tr("Ctrl+Q")));
-    quitAction_->setMenuRole(QAction::QuitRole);
-    connect(quitAction_, &QAction::triggered, this, &QWidget::close);
-
-    zoomInAction_ = new QAction(tr("Zoom &In"), this);
-    zoomInAction_->setShortcuts({QKeySequence::ZoomIn, QKeySequence(tr("Ctrl+="))});
-    connect(zoomInAction_, &QAction::triggered, canvas_, &ImageCanvas::zoomIn);
-
-    zoomOutAction_ = new QAction(tr("Zoom &Out"), this);
-    zoomOutAction_->setShortcut(QKeySequence::ZoomOut);
-    connect(zoomOutAction_, &QAction::triggered, canvas_, &ImageCanvas::zoomOut);
-
-    fitAction_ = new QAction(tr("&Fit to Window"), this);
-    fitAction_->setShortcuts({QKeySequence(tr("Ctrl+0")), QKeySequence(tr("F"))});
-    connect(fitAction_, &QAction::triggered, canvas_, &ImageCanvas::fitToWindow);
-
-    actualSizeAction_ = new QAction(tr("&Actual Size (1:1)"), this);
-    actualSizeAction_->setShortcut(QKeySequence(tr("Ctrl+1")));
-    connect(actualSizeAction_, &QAction::triggered, canvas_, &ImageCanvas::showActualSize);
-
-    fullScreenAction_ = new QAction(tr("F&ull Screen"), this);
-    fullScreenAction_->setShortcut(QKeySequence(tr("F11")));
-    fullScreenAction_->setCheckable(true);
-    connect(fullScreenAction_, &QAction::toggled, this, [this](bool on) {
-        setWindowState(on ? windowState() | Qt::WindowFullScreen
-                          : windowState() & ~Qt::WindowFullScreen);
+    actions_ = new ActionRegistry(this, canvas_, workspace_->undoGroup());
+    using A = ActionRegistry;
+    const auto on = [this](A::Id id, auto slot) {
+        connect(actions_->action(id), &QAction::triggered, this, slot);
+    };
+    on(A::OpenImage, [this] { showOpenDialog(); });
+    on(A::OpenFolder, [this] { files_->showOpenFolderDialog(); });
+    on(A::OpenProject, [this] { files_->showOpenProjectDialog(); });
+    on(A::SaveProject, [this] { files_->saveProject(); });
+    on(A::SaveProjectAs, [this] { files_->saveProjectAs(); });
+    on(A::ExportCocoImage, [this] { files_->showExportDialog(ExportFormat::Coco, false); });
+    on(A::ExportCocoAll, [this] { files_->showExportDialog(ExportFormat::Coco, true); });
+    on(A::ExportPngImage, [this] { files_->showExportDialog(ExportFormat::Png, false); });
+    on(A::ExportPngAll, [this] { files_->showExportDialog(ExportFormat::Png, true); });
+    on(A::ExportLabelmeImage, [this] { files_->showExportDialog(ExportFormat::Labelme, false); });
+    on(A::ExportLabelmeAll, [this] { files_->showExportDialog(ExportFormat::Labelme, true); });
+    on(A::ShowSettings, [this] { showSettings(); });
+    on(A::Quit, [this] { close(); });
+    on(A::DeleteInstance, [this] { controller_->deleteSelected(); });
+    on(A::EditLabel, [this] {
+        panel_->labelCombo()->setFocus(Qt::ShortcutFocusReason);
+        panel_->labelCombo()->lineEdit()->selectAll();
     });
-
-    shortcutsAction_ = new QAction(tr("&Keyboard Shortcuts"), this);
-    shortcutsAction_->setShortcut(QKeySequence(tr("F1")));
-    connect(shortcutsAction_, &QAction::triggered, this, &MainWindow::showShortcuts);
-
-    aboutAction_ = new QAction(tr("&About SegLLM Studio"), this);
-    aboutAction_->setMenuRole(QAction::AboutRole);
-    connect(aboutAction_, &QAction::triggered, this, &MainWindow::showAbout);
+    on(A::BrushLarger, [this] { controller_->growBrush(); });
+    on(A::BrushSmaller, [this] { controller_->shrinkBrush(); });
+    for (A::Id id : {A::NextImage, A::NextImageOnCanvas}) {
+        on(id, [this] { nextImage(); });
+    }
+    for (A::Id id : {A::PreviousImage, A::PreviousImageOnCanvas}) {
+        on(id, [this] { previousImage(); });
+    }
+    on(A::ZoomIn, [this] { canvas_->zoomIn(); });
+    on(A::ZoomOut, [this] { canvas_->zoomOut(); });
+    on(A::FitToWindow, [this] { canvas_->fitToWindow(); });
+    on(A::ActualSize, [this] { canvas_->showActualSize(); });
+    on(A::ShowShortcuts, [this] { showShortcuts(); });
+    on(A::About, [this] { showAbout(); });
+    connect(actions_->action(A::ToggleOverlays), &QAction::toggled, canvas_,
+            &ImageCanvas::setOverlaysVisible);
+    connect(actions_->action(A::FullScreen), &QAction::toggled, this, [this](bool full) {
+        setWindowState(full ? windowState() | Qt::WindowFullScreen
+                            : windowState() & ~Qt::WindowFullScreen);
+    });
+    const std::pair<A::Id, CanvasTool> tools[] = {
+        {A::SelectTool, CanvasTool::Select},
+        {A::BrushTool, CanvasTool::Brush},
+        {A::EraserTool, CanvasTool::Eraser},
+        {A::PolygonAddTool, CanvasTool::PolygonAdd},
+        {A::PolygonSubtractTool, CanvasTool::PolygonSubtract}};
+    for (const auto& [id, tool] : tools) {
+        const CanvasTool chosen = tool;
+        connect(actions_->action(id), &QAction::triggered, canvas_,
+                [this, chosen] { canvas_->setTool(chosen); });
+    }
 }
 
 void MainWindow::createMenus() {
+    using A = ActionRegistry;
+    const auto fill = [this](QMenu* menu, std::initializer_list<int> ids) {
+        for (int id : ids) {
+            if (id < 0) {
+                menu->addSeparator();
+            } else {
+                menu->addAction(actions_->action(static_cast<A::Id>(id)));
+            }
+        }
+    };
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(openAction_);
-    file->addSeparator();
-    file->addAction(quitAction_);
+    fill(file,
+         {A::OpenImage, A::OpenFolder, A::OpenProject, -1, A::SaveProject, A::SaveProjectAs, -1});
+    QMenu* exports = file->addMenu(tr("&Export"));
+    fill(exports, {A::ExportCocoImage, A::ExportPngImage, A::ExportLabelmeImage, -1,
+                   A::ExportCocoAll, A::ExportPngAll, A::ExportLabelmeAll});
+    fill(file, {-1, A::ShowSettings, -1, A::Quit});
+    fill(menuBar()->addMenu(tr("&Edit")), {A::Undo, A::Redo, -1, A::EditLabel, A::DeleteInstance});
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    fill(tools, {A::SelectTool, A::BrushTool, A::EraserTool, A::PolygonAddTool,
+                 A::PolygonSubtractTool, -1, A::BrushLarger, A::BrushSmaller});
+    fill(menuBar()->addMenu(tr("&View")), {A::ZoomIn, A::ZoomOut, -1, A::FitToWindow, A::ActualSize,
+                                           -1, A::ToggleOverlays, A::FullScreen});
+    fill(menuBar()->addMenu(tr("&Go")), {A::PreviousImage, A::NextImage});
+    fill(menuBar()->addMenu(tr("&Help")), {A::ShowShortcuts, -1, A::About});
 
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(zoomInAction_);
-    view->addAction(zoomOutAction_);
-    view->addSeparator();
-    view->addAction(fitAction_);
-    view->addAction(actualSizeAction_);
-    view->addSeparator();
-    view->addAction(fullScreenAction_);
+    QToolBar* toolBar = addToolBar(tr("Tools"));
+    toolBar->setObjectName(QStringLiteral("toolsToolBar"));
+    toolBar->addActions(actions_->toolGroup()->actions());
+    toolBar->addSeparator();
+    toolBar->addAction(actions_->action(A::Undo));
+    toolBar->addAction(actions_->action(A::Redo));
+    toolBar->addSeparator();
+    toolBar->addAction(actions_->action(A::ToggleOverlays));
+    toolBar->addAction(actions_->action(A::PreviousImage));
+    toolBar->addAction(actions_->action(A::NextImage));
+}
 
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(shortcutsAction_);
-    help->addSeparator();
-    help->addAction(aboutAction_);
+void MainWindow::createDocks() {
+    auto* dock = new QDockWidget(tr("Instances"), this);
+    dock->setObjectName(QStringLiteral("instancesDock"));
+    dock->setWidget(panel_);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
 }
 
 void MainWindow::createStatusBar() {
     cursorLabel_ = new QLabel(this);
+    imageLabel_ = new QLabel(this);
     sizeLabel_ = new QLabel(this);
     zoomLabel_ = new QLabel(this);
     zoomLabel_->setMinimumWidth(
         zoomLabel_->fontMetrics().horizontalAdvance(QStringLiteral("0000.0%")));
     zoomLabel_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     statusBar()->addPermanentWidget(cursorLabel_);
+    statusBar()->addPermanentWidget(imageLabel_);
     statusBar()->addPermanentWidget(sizeLabel_);
     statusBar()->addPermanentWidget(zoomLabel_);
 }
 
+void MainWindow::setDialogProvider(const DialogProvider& dialogs) {
+    files_->setDialogProvider(dialogs);
+}
+
+QString MainWindow::currentFile() const {
+    return workspace_->imagePath(workspace_->currentIndex());
+}
+
 QList<QAction*> MainWindow::shortcutActions() const {
-    return {openAction_,       zoomInAction_,     zoomOutAction_,   fitAction_,
-            actualSizeAction_, fullScreenAction_, shortcutsAction_, quitAction_};
+    return actions_->shortcutActions();
 }
 
 QString MainWindow::imageSizeText() const {
@@ -170,19 +275,61 @@ QString MainWindow::zoomText() const {
 }
 
 void MainWindow::updateActions() {
+    using A = ActionRegistry;
     const bool image = canvas_->hasImage();
-    zoomInAction_->setEnabled(image && canvas_->zoom() < ImageCanvas::kMaxZoom);
-    zoomOutAction_->setEnabled(image && canvas_->zoom() > ImageCanvas::kMinZoom);
-    fitAction_->setEnabled(image);
-    actualSizeAction_->setEnabled(image);
+    actions_->action(A::ZoomIn)->setEnabled(image && canvas_->zoom() < ImageCanvas::kMaxZoom);
+    actions_->action(A::ZoomOut)->setEnabled(image && canvas_->zoom() > ImageCanvas::kMinZoom);
+    actions_->action(A::FitToWindow)->setEnabled(image);
+    actions_->action(A::ActualSize)->setEnabled(image);
+    const Document* doc = workspace_->currentDocument();
+    const bool selected = doc != nullptr && doc->instance(doc->selectedId()) != nullptr;
+    actions_->action(A::DeleteInstance)->setEnabled(selected);
+    actions_->action(A::EditLabel)->setEnabled(selected);
+    const int current = workspace_->currentIndex();
+    const int count = workspace_->imageCount();
+    for (A::Id id : {A::NextImage, A::NextImageOnCanvas}) {
+        actions_->action(id)->setEnabled(current >= 0 && current + 1 < count);
+    }
+    for (A::Id id : {A::PreviousImage, A::PreviousImageOnCanvas}) {
+        actions_->action(id)->setEnabled(current > 0);
+    }
+    for (A::Id id : {A::SaveProject, A::SaveProjectAs, A::ExportCocoAll, A::ExportPngAll,
+                     A::ExportLabelmeAll}) {
+        actions_->action(id)->setEnabled(count > 0);
+    }
+    for (A::Id id : {A::ExportCocoImage, A::ExportPngImage, A::ExportLabelmeImage}) {
+        actions_->action(id)->setEnabled(doc != nullptr);
+    }
 }
 
 void MainWindow::updateStatus() {
     sizeLabel_->setText(imageSizeText());
     zoomLabel_->setText(zoomText());
+    const int current = workspace_->currentIndex();
+    imageLabel_->setText(current < 0
+                             ? QString()
+                             : tr("Image %1 of %2").arg(current + 1).arg(workspace_->imageCount()));
     if (!canvas_->hasImage()) {
         cursorLabel_->clear();
     }
+}
+
+void MainWindow::updateTitle() {
+    const QString app = QGuiApplication::applicationDisplayName();
+    const QString project = session_->projectFile().isEmpty()
+                                ? QString()
+                                : QFileInfo(session_->projectFile()).fileName();
+    const QString image = QFileInfo(currentFile()).fileName();
+    QString title;
+    if (image.isEmpty() && project.isEmpty()) {
+        title = tr("%1[*]").arg(app);
+    } else if (project.isEmpty()) {
+        title = tr("%1[*] - %2").arg(image, app);
+    } else {
+        title = tr("%1 (%2)[*] - %3").arg(image, project, app);
+    }
+    setWindowTitle(title);
+    setWindowModified(workspace_->isModified());
 }
 
 void MainWindow::updateCursorPosition(const QPointF& imagePos) {
@@ -195,23 +342,59 @@ void MainWindow::updateCursorPosition(const QPointF& imagePos) {
     cursorLabel_->setText(tr("x %1, y %2").arg(x).arg(y));
 }
 
+void MainWindow::showCurrentImage(const QImage* preloaded) {
+    Document* doc = workspace_->currentDocument();
+    QImage image;
+    if (doc != nullptr) {
+        if (preloaded != nullptr) {
+            image = *preloaded;
+        } else {
+            const LoadedImage loaded = loadImage(doc->path());
+            if (loaded.ok()) {
+                image = loaded.image;
+            } else {
+                reportError(loaded.error);
+            }
+        }
+        if (!image.isNull() && !doc->setSize(image.size())) {
+            reportError(tr("The instances stored for %1 do not match its size of %2 x %3 "
+                           "pixels; the file may have changed since the project was saved.")
+                            .arg(QDir::toNativeSeparators(doc->path()))
+                            .arg(image.width())
+                            .arg(image.height()));
+        }
+        connect(doc, &Document::selectionChanged, this, &MainWindow::updateActions,
+                Qt::UniqueConnection);
+    }
+    canvas_->setImage(image);
+    canvas_->setDocument(doc);
+    panel_->setDocument(doc);
+    if (doc != nullptr) {
+        Settings().setLastImageFolder(QFileInfo(doc->path()).absolutePath());
+    }
+    updateTitle();
+    updateActions();
+    updateStatus();
+    if (!image.isNull()) {
+        emit imageOpened(doc->path());
+    }
+}
+
 bool MainWindow::openImage(const QString& path) {
     const LoadedImage loaded = loadImage(path);
     if (!loaded.ok()) {
         reportError(loaded.error);
         return false;
     }
-    const QFileInfo info(path);
-    currentFile_ = info.absoluteFilePath();
-    canvas_->setImage(loaded.image);
-    setWindowFilePath(currentFile_);
-    setWindowTitle(tr("%1 - %2").arg(info.fileName(), QGuiApplication::applicationDisplayName()));
-    Settings().setLastImageFolder(info.absolutePath());
-    updateActions();
-    updateStatus();
-    statusBar()->showMessage(tr("Opened %1").arg(QDir::toNativeSeparators(currentFile_)), 5000);
-    emit imageOpened(currentFile_);
+    workspace_->setCurrentIndex(workspace_->addImage(path));
+    showCurrentImage(&loaded.image);
+    statusBar()->showMessage(tr("Opened %1").arg(QDir::toNativeSeparators(currentFile())), 5000);
     return true;
+}
+
+void MainWindow::applyAutosaveSettings() {
+    const Settings settings;
+    session_->setAutosave(settings.autosaveEnabled(), settings.autosaveIntervalMinutes());
 }
 
 void MainWindow::reportError(const QString& message) {
@@ -223,10 +406,17 @@ void MainWindow::reportError(const QString& message) {
 }
 
 void MainWindow::showOpenDialog() {
-    const QString path = QFileDialog::getOpenFileName(
+    const QString path = files_->dialogs().openFile(
         this, tr("Open Image"), Settings().lastImageFolder(), imageFileFilter());
     if (!path.isEmpty()) {
         openImage(path);
+    }
+}
+
+void MainWindow::showSettings() {
+    SettingsDialog dialog(this);
+    if (dialog.exec() == QDialog::Accepted) {
+        applyAutosaveSettings();
     }
 }
 
@@ -241,12 +431,29 @@ void MainWindow::showAbout() {
         tr("<h3>SegLLM Studio %1</h3>"
            "<p>Chat with an image: multi-round reasoning segmentation (SegLLM) on the "
            "desktop.</p>"
-           "<p>This version is an image viewer; the model and the chat are not part of it "
-           "yet.</p>")
+           "<p>This version views, corrects, labels and exports instance masks; the model and "
+           "the chat are not part of it yet.</p>")
             .arg(QString::fromLatin1(segllm::kVersion)));
 }
 
+void MainWindow::nextImage() {
+    if (workspace_->next()) {
+        showCurrentImage();
+    }
+}
+
+void MainWindow::previousImage() {
+    if (workspace_->previous()) {
+        showCurrentImage();
+    }
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!files_->maybeSave()) {
+        event->ignore();
+        return;
+    }
+    session_->discardRecovery();
     Settings settings;
     settings.setWindowGeometry(saveGeometry());
     settings.setWindowState(saveState());
@@ -254,18 +461,25 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-    if (!droppedFile(event->mimeData()).isEmpty()) {
+    if (!droppedPath(event->mimeData()).isEmpty()) {
         event->acceptProposedAction();
     }
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
-    const QString path = droppedFile(event->mimeData());
+    const QString path = droppedPath(event->mimeData());
     if (path.isEmpty()) {
         return;
     }
     event->acceptProposedAction();
-    openImage(path);
+    const QFileInfo info(path);
+    if (info.isDir()) {
+        files_->openFolder(path);
+    } else if (info.suffix() == QLatin1String(ProjectSession::kSuffix)) {
+        files_->openProject(path);
+    } else {
+        openImage(path);
+    }
 }
 
 }  // namespace segllm::ui

@@ -1,17 +1,25 @@
 #pragma once
-// The main window: assembles the canvas, the menus and the status bar, opens images and reports
-// errors. It holds no image logic of its own.
+// The main window: assembles the canvas, the instance panel, the actions and menus, the
+// workspace and its project, and routes them to each other. It holds no image, mask or file
+// logic of its own (editing: EditController; files: FileController).
+
+#include "ui/dialog_provider.h"
 
 #include <QMainWindow>
 #include <QString>
 
 class QAction;
 class QLabel;
-class QMenu;
 
 namespace segllm::ui {
 
+class ActionRegistry;
+class EditController;
+class FileController;
 class ImageCanvas;
+class InstancePanel;
+class ProjectSession;
+class Workspace;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -21,15 +29,25 @@ public:
     static constexpr const char* kIconPath = ":/icons/segllm-studio.svg";
 
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
 
-    // Opens `path` into the canvas. On failure the previous image stays, errorOccurred() is
-    // emitted and a window-modal message box naming the file and the reason is opened (it does
-    // not block). Returns true on success.
+    // Opens `path` (added to the workspace) and shows it. On failure the previous image stays,
+    // errorOccurred() is emitted and a window-modal message box naming the file and the reason
+    // is opened (it does not block). Returns true on success.
     bool openImage(const QString& path);
+    // Replaces the questions and file choosers (tests answer them without a modal dialog).
+    void setDialogProvider(const DialogProvider& dialogs);
+    // Open folder / project, save, export, recovery.
+    FileController* files() const { return files_; }
 
     // Absolute path of the image shown (empty if none).
-    QString currentFile() const { return currentFile_; }
+    QString currentFile() const;
     ImageCanvas* canvas() const { return canvas_; }
+    InstancePanel* instancePanel() const { return panel_; }
+    Workspace* workspace() const { return workspace_; }
+    ProjectSession* projectSession() const { return session_; }
+    EditController* editController() const { return controller_; }
+    ActionRegistry* actions() const { return actions_; }
     // Every action that has a keyboard shortcut, in menu order.
     QList<QAction*> shortcutActions() const;
     // Status bar texts: image size ("512 x 384 px") and zoom ("50%").
@@ -40,11 +58,16 @@ signals:
     void imageOpened(const QString& path);
     // `message` names the file and the reason ("Cannot open /x.png: the file is damaged ...").
     void errorOccurred(const QString& message);
+    // An instance was clicked on the canvas or in the list: the chat pane inserts "[k]".
+    void instanceReferenceRequested(int id);
 
 public slots:
     void showOpenDialog();
+    void showSettings();
     void showShortcuts();
     void showAbout();
+    void nextImage();
+    void previousImage();
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -54,26 +77,27 @@ protected:
 private:
     void createActions();
     void createMenus();
+    void createDocks();
     void createStatusBar();
     void updateActions();
     void updateStatus();
+    void updateTitle();
     void updateCursorPosition(const QPointF& imagePos);
     void reportError(const QString& message);
+    // Shows the workspace's current image (loading `preloaded` if given, else from its file).
+    void showCurrentImage(const QImage* preloaded = nullptr);
+    void applyAutosaveSettings();
 
+    Workspace* workspace_ = nullptr;
+    ProjectSession* session_ = nullptr;
     ImageCanvas* canvas_ = nullptr;
-    QString currentFile_;
-
-    QAction* openAction_ = nullptr;
-    QAction* quitAction_ = nullptr;
-    QAction* zoomInAction_ = nullptr;
-    QAction* zoomOutAction_ = nullptr;
-    QAction* fitAction_ = nullptr;
-    QAction* actualSizeAction_ = nullptr;
-    QAction* fullScreenAction_ = nullptr;
-    QAction* shortcutsAction_ = nullptr;
-    QAction* aboutAction_ = nullptr;
+    InstancePanel* panel_ = nullptr;
+    EditController* controller_ = nullptr;
+    FileController* files_ = nullptr;
+    ActionRegistry* actions_ = nullptr;
 
     QLabel* cursorLabel_ = nullptr;
+    QLabel* imageLabel_ = nullptr;
     QLabel* sizeLabel_ = nullptr;
     QLabel* zoomLabel_ = nullptr;
 };

@@ -26,7 +26,11 @@ ShortcutsDialog::ShortcutsDialog(const QList<QAction*>& actions, QWidget* parent
                         keys.join(tr(" or "))});
     }
     entries.append({tr("Zoom around the cursor"), tr("Mouse wheel")});
-    entries.append({tr("Pan"), tr("Drag with the left or middle button, or Space + drag")});
+    entries.append({tr("Pan"), tr("Drag with the middle button, Space + drag, or drag in the "
+                                  "Select tool")});
+    entries.append({tr("Select an instance and reference it"), tr("Click it (Select tool)")});
+    entries.append({tr("Brush or eraser size"), tr("Ctrl + mouse wheel")});
+    entries.append({tr("Close a polygon / cancel it"), tr("Enter or double-click / Esc")});
 
     table_ = new QTableWidget(static_cast<int>(entries.size()), 2, this);
     table_->setHorizontalHeaderLabels({tr("Action"), tr("Shortcut")});

@@ -2,10 +2,15 @@
 
 #include "core/common/runtime.h"
 #include "segllm/version.h"
+#include "ui/file_controller.h"
 #include "ui/main_window.h"
+#include "ui/project_session.h"
+#include "ui/settings.h"
+#include "ui/translator.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QIcon>
 #include <QStringList>
 
@@ -16,6 +21,7 @@ namespace {
 void setNames() {
     QCoreApplication::setOrganizationName(QStringLiteral("SegLLM"));
     QCoreApplication::setApplicationName(QStringLiteral("SegLLM Studio"));
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.segllm.SegLLMStudio"));
     QCoreApplication::setApplicationVersion(QString::fromLatin1(segllm::kVersion));
 }
 
@@ -23,12 +29,17 @@ void setUpParser(QCommandLineParser& parser) {
     parser.setApplicationDescription(QCoreApplication::translate(
         "main",
         "SegLLM Studio: chat with an image and segment what you ask for.\n"
-        "This version is an image viewer; the model and the chat are not in it yet."));
+        "This version views, corrects, labels and exports instance masks; the model and the "
+        "chat are not in it yet."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("image"),
-                                 QCoreApplication::translate("main", "Image file to open."),
-                                 QStringLiteral("[IMAGE]"));
+    // "[IMAGE]" and "Image file to open." as before: scripts and tests rely on them.
+    parser.addPositionalArgument(
+        QStringLiteral("image"),
+        QCoreApplication::translate("main",
+                                    "Image file to open. A folder opens all its images, a "
+                                    ".segllm file a saved project."),
+        QStringLiteral("[IMAGE]"));
 }
 
 // --help and --version need no display: answer them without starting the GUI.
@@ -58,6 +69,7 @@ int main(int argc, char** argv) {
 
     QApplication app(argc, argv);
     setNames();
+    segllm::ui::installTranslations(segllm::ui::Settings().language());
     QApplication::setWindowIcon(QIcon(QString::fromLatin1(segllm::ui::MainWindow::kIconPath)));
 
     QCommandLineParser parser;
@@ -73,8 +85,17 @@ int main(int argc, char** argv) {
 
     segllm::ui::MainWindow window;
     window.show();
-    if (!images.isEmpty()) {
-        window.openImage(images.constFirst());
+    // After a crash, offer the autosaved work first; a path on the command line opens only
+    // when nothing was restored (opening it would otherwise drop the recovery file).
+    if (!window.files()->offerRecovery() && !images.isEmpty()) {
+        const QFileInfo info(images.constFirst());
+        if (info.isDir()) {
+            window.files()->openFolder(info.filePath());
+        } else if (info.suffix() == QLatin1String(segllm::ui::ProjectSession::kSuffix)) {
+            window.files()->openProject(info.filePath());
+        } else {
+            window.openImage(info.filePath());
+        }
     }
     return app.exec();
 }

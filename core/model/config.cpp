@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <fstream>
 #include <sstream>
 
@@ -80,6 +81,115 @@ struct Reader {
     }
 };
 
+std::array<std::int64_t, 4> read_int4(const json* value,
+                                      const std::array<std::int64_t, 4>& fallback,
+                                      const std::string& source, const std::string& key) {
+    if (value == nullptr) {
+        return fallback;
+    }
+    if (!value->is_array() || value->size() != 4) {
+        throw Error(where(source, key) + " must be an array of 4 integers, got " + value->dump());
+    }
+    std::array<std::int64_t, 4> out{};
+    for (std::size_t i = 0; i < 4; ++i) {
+        out[i] = read_int((*value)[i], source, key + "[" + std::to_string(i) + "]");
+    }
+    return out;
+}
+
+// HipieConfig from a "segmentator_config" object; absent keys keep `h`'s values.
+void read_hipie(const json& object, const std::string& source, const std::string& name,
+                hipie::HipieConfig& h) {
+    if (!object.is_object()) {
+        throw Error(where(source, name) + " must be an object, got " +
+                    std::string(object.type_name()));
+    }
+    const Reader r{object, source, name + "."};
+    if (const json* b = find_key(object, "backbone")) {
+        if (!b->is_object()) {
+            throw Error(where(source, name + ".backbone") + " must be an object, got " +
+                        std::string(b->type_name()));
+        }
+        const std::string bp = name + ".backbone.";
+        const Reader br{*b, source, bp};
+        hipie::HipieBackboneConfig& bb = h.backbone;
+        bb.stem_channels = br.optional_int("stem_channels", bb.stem_channels);
+        bb.stem_kernel = br.optional_int("stem_kernel", bb.stem_kernel);
+        bb.blocks = read_int4(find_key(*b, "blocks"), bb.blocks, source, bp + "blocks");
+        bb.out_channels =
+            read_int4(find_key(*b, "out_channels"), bb.out_channels, source, bp + "out_channels");
+        bb.bottleneck_channels =
+            read_int4(find_key(*b, "bottleneck_channels"), bb.bottleneck_channels, source,
+                      bp + "bottleneck_channels");
+        bb.norm_eps = br.optional_number("norm_eps", bb.norm_eps);
+    }
+    h.d_model = r.optional_int("d_model", h.d_model);
+    h.n_heads = r.optional_int("n_heads", h.n_heads);
+    h.ffn_dim = r.optional_int("ffn_dim", h.ffn_dim);
+    h.n_levels = r.optional_int("n_levels", h.n_levels);
+    h.n_points = r.optional_int("n_points", h.n_points);
+    h.enc_layers = r.optional_int("enc_layers", h.enc_layers);
+    h.dec_layers = r.optional_int("dec_layers", h.dec_layers);
+    h.gn_groups = r.optional_int("gn_groups", h.gn_groups);
+    h.num_proposals = r.optional_int("num_proposals", h.num_proposals);
+    h.num_bg_queries = r.optional_int("num_bg_queries", h.num_bg_queries);
+    h.lang_dim = r.optional_int("lang_dim", h.lang_dim);
+    h.lang_tokens = r.optional_int("lang_tokens", h.lang_tokens);
+    h.num_vl_layers = r.optional_int("num_vl_layers", h.num_vl_layers);
+    h.vl_embed_dim = r.optional_int("vl_embed_dim", h.vl_embed_dim);
+    h.vl_heads = r.optional_int("vl_heads", h.vl_heads);
+    h.vl_gamma_init = r.optional_number("vl_gamma_init", h.vl_gamma_init);
+    h.prior_prob = r.optional_number("prior_prob", h.prior_prob);
+    h.log_scale_init = r.optional_number("log_scale_init", h.log_scale_init);
+    h.dynamic_mask_channels = r.optional_int("dynamic_mask_channels", h.dynamic_mask_channels);
+    h.controller_layers = r.optional_int("controller_layers", h.controller_layers);
+    h.mask_feat_stride = r.optional_int("mask_feat_stride", h.mask_feat_stride);
+    h.mask_out_stride = r.optional_int("mask_out_stride", h.mask_out_stride);
+    h.mask_threshold = r.optional_number("mask_threshold", h.mask_threshold);
+    h.nms_iou = r.optional_number("nms_iou", h.nms_iou);
+    h.max_detections = r.optional_int("max_detections", h.max_detections);
+    h.input_side = r.optional_int("input_side", h.input_side);
+}
+
+json hipie_to_json(const hipie::HipieConfig& h) {
+    const hipie::HipieBackboneConfig& b = h.backbone;
+    return json{
+        {"backbone",
+         {{"stem_channels", b.stem_channels},
+          {"stem_kernel", b.stem_kernel},
+          {"blocks", b.blocks},
+          {"out_channels", b.out_channels},
+          {"bottleneck_channels", b.bottleneck_channels},
+          {"norm_eps", b.norm_eps}}},
+        {"d_model", h.d_model},
+        {"n_heads", h.n_heads},
+        {"ffn_dim", h.ffn_dim},
+        {"n_levels", h.n_levels},
+        {"n_points", h.n_points},
+        {"enc_layers", h.enc_layers},
+        {"dec_layers", h.dec_layers},
+        {"gn_groups", h.gn_groups},
+        {"num_proposals", h.num_proposals},
+        {"num_bg_queries", h.num_bg_queries},
+        {"lang_dim", h.lang_dim},
+        {"lang_tokens", h.lang_tokens},
+        {"num_vl_layers", h.num_vl_layers},
+        {"vl_embed_dim", h.vl_embed_dim},
+        {"vl_heads", h.vl_heads},
+        {"vl_gamma_init", h.vl_gamma_init},
+        {"prior_prob", h.prior_prob},
+        {"log_scale_init", h.log_scale_init},
+        {"dynamic_mask_channels", h.dynamic_mask_channels},
+        {"controller_layers", h.controller_layers},
+        {"mask_feat_stride", h.mask_feat_stride},
+        {"mask_out_stride", h.mask_out_stride},
+        {"mask_threshold", h.mask_threshold},
+        {"nms_iou", h.nms_iou},
+        {"max_detections", h.max_detections},
+        {"input_side", h.input_side},
+    };
+}
+
 void require_positive(std::int64_t value, const std::string& source, const std::string& key) {
     if (value <= 0) {
         throw Error(where(source, key) + " must be positive, got " + std::to_string(value));
@@ -145,7 +255,7 @@ void validate_clip_config(const ClipVisionConfig& v, const std::string& source) 
     }
 }
 
-void validate_config(const SegllmConfig& config, const std::string& source) {
+void validate_llava_config(const SegllmConfig& config, const std::string& source) {
     validate_llama_config(config.llm, source);
     validate_clip_config(config.vision, source);
     const LlamaConfig& l = config.llm;
@@ -162,6 +272,27 @@ void validate_config(const SegllmConfig& config, const std::string& source) {
     if (p.hidden_size != l.hidden_size) {
         throw Error(source + ": projector width " + std::to_string(p.hidden_size) +
                     " differs from key 'hidden_size' (" + std::to_string(l.hidden_size) + ")");
+    }
+}
+
+void validate_config(const SegllmConfig& config, const std::string& source) {
+    validate_llava_config(config, source);
+    const ProjectorConfig& p = config.projector;
+    const hipie::HipieConfig& h = config.hipie;
+    try {
+        h.validate();
+    } catch (const Error& e) {
+        throw Error(where(source, "segmentator_config") + ": " + e.what());
+    }
+    if (h.lang_dim != p.seg_token_dim) {
+        throw Error(where(source, "segmentator_config.lang_dim") + " (" +
+                    std::to_string(h.lang_dim) + ") must equal seg_token_dim (" +
+                    std::to_string(p.seg_token_dim) + ")");
+    }
+    if (h.lang_tokens != p.seg_token_count) {
+        throw Error(where(source, "segmentator_config.lang_tokens") + " (" +
+                    std::to_string(h.lang_tokens) + ") must equal seg_token_count (" +
+                    std::to_string(p.seg_token_count) + ")");
     }
 }
 
@@ -232,6 +363,25 @@ SegllmConfig parse_segllm_config(const std::string& json_text, const std::string
     p.seg_token_count = top.optional_int("seg_token_count", p.seg_token_count);
     p.seg_token_dim = top.optional_int("seg_token_dim", p.seg_token_dim);
 
+    hipie::HipieConfig& h = config.hipie;  // defaults: HipieConfig::official()
+    h = hipie::HipieConfig::official();
+    h.lang_dim = p.seg_token_dim;
+    h.lang_tokens = p.seg_token_count;
+    const json* seg_config = find_key(root, "segmentator_config");
+    const char* seg_name = "segmentator_config";
+    if (seg_config == nullptr) {
+        seg_config = find_key(root, "hipie_config");
+        seg_name = "hipie_config";
+    }
+    if (seg_config != nullptr) {
+        read_hipie(*seg_config, source, seg_name, h);
+    }
+    const std::string segmentator = top.optional_string("segmentator", "hipie");
+    if (segmentator != "hipie") {
+        throw Error(where(source, "segmentator") + " must be \"hipie\", got \"" + segmentator +
+                    "\"");
+    }
+
     validate_config(config, source);
     return config;
 }
@@ -273,6 +423,9 @@ std::string segllm_config_to_json(const SegllmConfig& config) {
         {"mm_vision_select_feature", "patch"},
         {"seg_token_count", p.seg_token_count},
         {"seg_token_dim", p.seg_token_dim},
+        {"mm_use_bbox_encode", true},
+        {"segmentator", "hipie"},
+        {"segmentator_config", hipie_to_json(config.hipie)},
         {"vision_config",
          {{"image_size", v.image_size},
           {"patch_size", v.patch_size},
@@ -313,6 +466,7 @@ SegllmConfig segllm_preset(const std::string& name) {
         p.mm_hidden_size = 128;
         p.hidden_size = 128;
         p.seg_token_dim = 64;
+        config.hipie = hipie::HipieConfig::tiny();
         return config;
     }
     std::string known;

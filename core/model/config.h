@@ -1,7 +1,10 @@
 #pragma once
 // Hyperparameters of the SegLLM network (LLaMA LLM, CLIP vision tower, projectors), parsed once
 // from the checkpoint's Hugging Face style config.json or taken from a named preset.
-// Plain structs, no LibTorch. The HIPIE mask decoder has its own configuration (core/model/hipie).
+// Plain structs, no LibTorch. The HIPIE mask decoder's configuration (core/model/hipie) is a
+// member, read from config.json's optional "segmentator_config" object.
+
+#include "core/model/hipie/hipie_config.h"
 
 #include <cstdint>
 #include <string>
@@ -61,11 +64,15 @@ struct ProjectorConfig {
     std::int64_t seg_output_size() const { return seg_token_count * seg_token_dim; }
 };
 
-// Everything this file describes, as one checkpoint config.
+// Everything this file describes, as one checkpoint config. The two image input sizes are
+// vision.image_size (CLIP crop, 224 official) and hipie.input_side (HIPIE's padded square,
+// 1024 official). hipie.lang_dim / lang_tokens always equal projector.seg_token_dim /
+// seg_token_count (validate_config checks it).
 struct SegllmConfig {
     LlamaConfig llm;
     ClipVisionConfig vision;
     ProjectorConfig projector;
+    hipie::HipieConfig hipie;
 };
 
 // Parses an HF-style LlavaLlamaForCausalLM config.json text. LLaMA keys sit at the top level
@@ -74,7 +81,12 @@ struct SegllmConfig {
 // mm_projector_type ("mlp2x_gelu" only) and mm_vision_select_feature ("patch" only) are read
 // when present. The CLIP tower is described by an optional "vision_config" object (HF
 // CLIPVisionConfig keys), else openai/clip-vit-large-patch14 defaults are used. Optional
-// "seg_token_count" / "seg_token_dim" (our extension) default to 8 / 768. `source` names the
+// "seg_token_count" / "seg_token_dim" (our extension) default to 8 / 768. The HIPIE decoder is
+// described by an optional "segmentator_config" (or "hipie_config") object whose keys are the
+// HipieConfig member names (backbone fields in a nested "backbone" object; "blocks",
+// "out_channels", "bottleneck_channels" are arrays of 4); absent keys keep
+// HipieConfig::official() values, and lang_dim / lang_tokens default to seg_token_dim /
+// seg_token_count. `source` names the
 // file in messages. Throws segllm::Error naming `source` and the key for invalid JSON, a missing
 // required key, a wrong type or an inconsistent value (see validate_config).
 SegllmConfig parse_segllm_config(const std::string& json_text, const std::string& source);
@@ -89,16 +101,21 @@ std::string segllm_config_to_json(const SegllmConfig& config);
 void validate_llama_config(const LlamaConfig& config, const std::string& source);
 void validate_clip_config(const ClipVisionConfig& config, const std::string& source);
 
+// validate_config without the HIPIE part (for the LLaVA modules alone).
+void validate_llava_config(const SegllmConfig& config, const std::string& source);
+
 // Checks positivity and divisibility (heads, kv groups, even head_dim for rotary embeddings,
 // patch grid, selected layer in range, mm_hidden_size == vision width, projector hidden ==
-// LLM hidden). Throws segllm::Error naming `source` and the offending key.
+// LLM hidden, HipieConfig::validate, HIPIE language width/count == SEG token dim/count).
+// Throws segllm::Error naming `source` and the offending key.
 void validate_config(const SegllmConfig& config, const std::string& source);
 
 // Named presets. "segllm-7b": the official dimensions (struct defaults; vocab 32011).
 // "segllm-tiny" (segllm-reference.md section 10, ~0.94M LLM parameters): LLM vocab 523 (512 base
 // pieces + the 11 SegLLM tokens; a trained tokenizer's config.json overrides it), hidden 128,
 // MLP 352, 4 layers, 4 heads (no GQA), max positions 1024; CLIP 64 px, patch 8 (64 patches),
-// width 128, MLP 512, 4 layers, 4 heads, select_layer -2; SEG tokens 8 x 64.
+// width 128, MLP 512, 4 layers, 4 heads, select_layer -2; SEG tokens 8 x 64; HIPIE
+// HipieConfig::tiny() (input side 128). "segllm-7b" uses HipieConfig::official().
 // Throws segllm::Error for an unknown name.
 SegllmConfig segllm_preset(const std::string& name);
 std::vector<std::string> segllm_preset_names();

@@ -151,7 +151,7 @@ LlavaLlamaModelImpl::LlavaLlamaModelImpl(const LlamaConfig& config) : config_(co
 }
 
 LlavaLlamaModelImpl::LlavaLlamaModelImpl(const SegllmConfig& config) : config_(config.llm) {
-    validate_config(config, "model configuration");
+    validate_llava_config(config, "model configuration");
     build_decoder();
     vision_tower = register_module("vision_tower", ClipVisionTower(config.vision));
     mm_projector = register_module("mm_projector", make_mm_projector(config.projector));

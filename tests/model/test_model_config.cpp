@@ -249,6 +249,72 @@ private slots:
         }
     }
 
+    void segmentator_config() {
+        // Absent: HIPIE's official configuration (R50, 6 + 6 layers, 1024 px, 768 x 8 tokens).
+        const SegllmConfig official = parse_segllm_config(k7bConfig, "config.json");
+        QCOMPARE(official.hipie.input_side, std::int64_t{1024});
+        QCOMPARE(official.hipie.d_model, std::int64_t{256});
+        QCOMPARE(official.hipie.backbone.blocks[2], std::int64_t{6});
+        QCOMPARE(official.hipie.lang_dim, std::int64_t{768});
+        QCOMPARE(official.hipie.lang_tokens, std::int64_t{8});
+        QCOMPARE(official.hipie.controller_out_dim(), std::int64_t{169});
+
+        // The tiny preset carries HipieConfig::tiny() and round-trips through config.json.
+        const SegllmConfig tiny = segllm_preset("segllm-tiny");
+        QCOMPARE(tiny.hipie.input_side, std::int64_t{128});
+        QCOMPARE(tiny.hipie.d_model, std::int64_t{64});
+        const SegllmConfig back = parse_segllm_config(segllm_config_to_json(tiny), "tiny.json");
+        QCOMPARE(back.hipie.input_side, std::int64_t{128});
+        QCOMPARE(back.hipie.d_model, std::int64_t{64});
+        QCOMPARE(back.hipie.num_proposals, std::int64_t{16});
+        QCOMPARE(back.hipie.backbone.stem_kernel, std::int64_t{3});
+        QCOMPARE(back.hipie.backbone.out_channels[3], std::int64_t{256});
+        QCOMPARE(back.hipie.vl_gamma_init, 0.5);
+        QCOMPARE(back.hipie.controller_out_dim(), std::int64_t{121});
+        QCOMPARE(back.vision.image_size, std::int64_t{64});
+
+        // Partial objects override the official values; "hipie_config" is accepted too.
+        nlohmann::json config = nlohmann::json::parse(k7bConfig);
+        config["hipie_config"] = {{"input_side", 512}, {"backbone", {{"blocks", {3, 4, 23, 3}}}}};
+        const SegllmConfig r101 = parse_segllm_config(config.dump(), "config.json");
+        QCOMPARE(r101.hipie.input_side, std::int64_t{512});
+        QCOMPARE(r101.hipie.backbone.blocks[2], std::int64_t{23});
+        QCOMPARE(r101.hipie.d_model, std::int64_t{256});
+    }
+
+    void segmentator_config_errors_data() {
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("lang width") << R"({"lang_dim": 512})"
+                                    << "'segmentator_config.lang_dim'|512|768";
+        QTest::newRow("token count") << R"({"lang_tokens": 6})"
+                                     << "'segmentator_config.lang_tokens'|6|8";
+        QTest::newRow("blocks length") << R"({"backbone": {"blocks": [3, 4, 6]}})"
+                                       << "'segmentator_config.backbone.blocks'";
+        QTest::newRow("wrong type") << R"({"d_model": "wide"})"
+                                    << "'segmentator_config.d_model'";
+        QTest::newRow("invalid") << R"({"d_model": 100})"
+                                 << "'segmentator_config'|d_model";
+        QTest::newRow("not an object") << "[1]"
+                                       << "'segmentator_config'";
+    }
+    void segmentator_config_errors() {
+        QFETCH(QString, value);
+        QFETCH(QString, expected);
+        nlohmann::json config = nlohmann::json::parse(k7bConfig);
+        config["segmentator_config"] = nlohmann::json::parse(value.toStdString());
+        try {
+            parse_segllm_config(config.dump(), "ckpt/config.json");
+            QFAIL("no error thrown");
+        } catch (const Error& error) {
+            const QString message = QString::fromStdString(error.what());
+            QVERIFY2(message.startsWith("ckpt/config.json"), qPrintable(message));
+            for (const QString& part : expected.split('|')) {
+                QVERIFY2(message.contains(part), qPrintable(message + " lacks " + part));
+            }
+        }
+    }
+
     void presets() {
         const SegllmConfig big = segllm_preset("segllm-7b");
         QCOMPARE(big.llm.vocab_size, std::int64_t{32011});

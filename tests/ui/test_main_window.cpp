@@ -13,6 +13,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
 
@@ -65,7 +66,9 @@ private slots:
         MainWindow window;
         QVERIFY(window.currentFile().isEmpty());
         QVERIFY(!window.canvas()->hasImage());
-        QCOMPARE(window.windowTitle(), QStringLiteral("SegLLM Studio tests"));
+        // "[*]" is where Qt shows the unsaved-changes mark.
+        QCOMPARE(window.windowTitle(), QStringLiteral("SegLLM Studio tests[*]"));
+        QVERIFY(!window.isWindowModified());
         QVERIFY(window.imageSizeText().isEmpty());
         for (QAction* action : window.shortcutActions()) {
             if (action->text().contains(QStringLiteral("Zoom")) ||
@@ -85,7 +88,10 @@ private slots:
         QCOMPARE(opened.count(), 1);
         QCOMPARE(errors.count(), 0);
         QCOMPARE(window.currentFile(), kSample);
-        QCOMPARE(window.windowTitle(), QStringLiteral("shapes-512x384.png - SegLLM Studio tests"));
+        QCOMPARE(window.windowTitle(),
+                 QStringLiteral("shapes-512x384.png[*] - SegLLM Studio tests"));
+        // Viewing an image is not a change.
+        QVERIFY(!window.isWindowModified());
         QCOMPARE(window.canvas()->imageSize(), QSize(512, 384));
         QCOMPARE(window.imageSizeText(), QStringLiteral("512 x 384 px"));
         QVERIFY(messageBoxes(window).isEmpty());
@@ -150,6 +156,24 @@ private slots:
         delete mime;
     }
 
+    // A dropped folder opens all its images, the first shown.
+    void dropFolderOpensImages() {
+        QTemporaryDir dir;
+        for (int i = 1; i <= 2; ++i) {
+            QImage image(20 + i, 10, QImage::Format_RGB32);
+            image.fill(Qt::green);
+            QVERIFY(image.save(dir.filePath(QStringLiteral("p%1.png").arg(i))));
+        }
+        MainWindow window;
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(dir.path())});
+        QVERIFY(dropOn(window, &mime));
+        QCOMPARE(window.currentFile(), dir.filePath(QStringLiteral("p1.png")));
+        QCOMPARE(window.canvas()->imageSize(), QSize(21, 10));
+        window.nextImage();
+        QCOMPARE(window.canvas()->imageSize(), QSize(22, 10));
+    }
+
     void dropOfNonFileIsRefused() {
         MainWindow window;
         QMimeData mime;
@@ -168,7 +192,11 @@ private slots:
         QAction* actual = nullptr;
         QAction* fit = nullptr;
         for (QAction* action : window.shortcutActions()) {
-            QVERIFY2(action->isEnabled(), qPrintable(action->text()));
+            if (action->text().contains(QStringLiteral("Zoom")) ||
+                action->text().contains(QStringLiteral("Fit")) ||
+                action->text().contains(QStringLiteral("Actual"))) {
+                QVERIFY2(action->isEnabled(), qPrintable(action->text()));
+            }
             if (action->shortcuts().contains(QKeySequence(QStringLiteral("Ctrl+1")))) {
                 actual = action;
             }
@@ -198,7 +226,15 @@ private slots:
               QStringLiteral("F11"), QStringLiteral("F1"), QStringLiteral("Mouse wheel")}) {
             QVERIFY2(all.contains(expected), qPrintable(expected + QStringLiteral(" in ") + all));
         }
-        QCOMPARE(rows.first().first, QStringLiteral("Open"));
+        QCOMPARE(rows.first().first, QStringLiteral("Open Image"));
+        // The editing and navigation keys are listed too.
+        for (const QString& expected :
+             {QStringLiteral("Ctrl+Z"), QStringLiteral("Ctrl+Shift+Z"), QStringLiteral("Ctrl+S"),
+              QStringLiteral("PgDown"), QStringLiteral("PgUp"), QStringLiteral("D"),
+              QStringLiteral("B"), QStringLiteral("E"), QStringLiteral("["), QStringLiteral("]"),
+              QStringLiteral("Del"), QStringLiteral("Ctrl + mouse wheel")}) {
+            QVERIFY2(all.contains(expected), qPrintable(expected + QStringLiteral(" in ") + all));
+        }
     }
 
     // The SVG icon is compiled in and drawn: transparent outside the rounded square (which

@@ -289,6 +289,8 @@ TransformerOutput DeformableTransformerImpl::forward(const at::Tensor& src, cons
     const at::Tensor topk_coords =
         at::gather(coords, 1, out.proposal_indices.unsqueeze(-1).expand({1, c.num_proposals, 4}));
     at::Tensor reference = topk_coords.sigmoid();
+    out.proposal_logits = at::gather(scores, 1, out.proposal_indices);
+    out.proposal_boxes = reference;
     at::Tensor tgt = tgt_embed->weight.unsqueeze(0);
     if (c.num_bg_queries > 0) {
         // Background refs are used as-is (already in box space, not sigmoided).

@@ -107,6 +107,10 @@ struct TransformerOutput {
     std::vector<at::Tensor> hs;          // per decoder layer [1, Qall, d]
     std::vector<at::Tensor> references;  // per layer the refined boxes [1, Qall, 4]
     at::Tensor proposal_indices;         // [1, num_proposals] chosen encoder tokens
+    // For training (the two-stage proposal loss): the Still_Classifier logits [1, num_proposals]
+    // and the sigmoided boxes [1, num_proposals, 4] (cx, cy, w, h) of the chosen proposals.
+    at::Tensor proposal_logits;
+    at::Tensor proposal_boxes;
 };
 
 // The heads the transformer borrows from the detector (checkpoint aliases

@@ -166,6 +166,50 @@ HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& feature
     return out;
 }
 
+HipieTrainOutput HipieSegmentatorImpl::decode_for_training(const HipieImageFeatures& features,
+                                                           const at::Tensor& lang_tokens) {
+    const HipieConfig& c = config_;
+    if (lang_tokens.dim() != 3 || lang_tokens.size(0) != 1 ||
+        lang_tokens.size(1) != c.lang_tokens || lang_tokens.size(2) != c.lang_dim) {
+        throw Error("HIPIE decode_for_training: expected language tokens [1, " +
+                    std::to_string(c.lang_tokens) + ", " + std::to_string(c.lang_dim) + "]");
+    }
+    if (!features.src.defined() || features.shapes.size() != static_cast<size_t>(c.n_levels)) {
+        throw Error(
+            "HIPIE decode_for_training: image features are empty or have the wrong number of "
+            "levels");
+    }
+    TransformerHeads heads{detr->boxes, detr->proposal_scorer};
+    const TransformerOutput t = detr->transformer(features.src, features.pos, features.shapes,
+                                                  lang_tokens.to(at::kFloat), heads);
+    const int64_t bg = c.num_bg_queries, k = c.num_proposals;
+    HipieTrainOutput out;
+    for (size_t i = 0; i < static_cast<size_t>(c.dec_layers); ++i) {
+        const at::Tensor& hs = t.hs[i];
+        const at::Tensor ref_prev = i > 0 ? t.references[i - 1] : t.init_reference;
+        HipieLayerOutputs layer;
+        layer.logits = detr->classifiers[i](hs, t.lang)[0].narrow(0, bg, k);
+        layer.boxes =
+            (detr->boxes[i](hs) + inverse_sigmoid(ref_prev)).sigmoid()[0].narrow(0, bg, k);
+        layer.ious = detr->ious[i](hs)[0].select(-1, 0).narrow(0, bg, k);
+        layer.query_features = hs[0].narrow(0, bg, k);
+        layer.mask_reference = ref_prev[0].narrow(0, bg, k).narrow(1, 0, 2);
+        out.layers.push_back(layer);
+    }
+    out.proposal_logits = t.proposal_logits[0];
+    out.proposal_boxes = t.proposal_boxes[0];
+    std::vector<at::Tensor> maps;
+    int64_t start = 0;
+    for (size_t l = 0; l < 3; ++l) {
+        const LevelShape& s = features.shapes[l];
+        maps.push_back(
+            t.memory.narrow(1, start, s.h * s.w).transpose(1, 2).reshape({1, c.d_model, s.h, s.w}));
+        start += s.h * s.w;
+    }
+    out.mask_features = mask_head(maps);
+    return out;
+}
+
 at::Tensor HipieSegmentatorImpl::mask_logits(const HipieDecodeOutput& out, int64_t query) {
     if (!out.query_features.defined() || query < 0 || query >= out.query_features.size(0)) {
         throw Error("HIPIE mask: query index " + std::to_string(query) + " is out of range [0, " +

@@ -49,6 +49,24 @@ struct HipieDecodeOutput {
     HipieSelection selection;   // ranked candidates and the chosen target
 };
 
+// Training outputs of one decode (deep supervision): per decoder layer, the foreground
+// queries' logits, boxes, IoU-head outputs, features and mask reference points (the input the
+// mask head needs with the shared mask_features), plus the two-stage proposals. All keep their
+// autograd history.
+struct HipieLayerOutputs {
+    at::Tensor logits;          // [K, T]
+    at::Tensor boxes;           // [K, 4] normalised (cx, cy, w, h)
+    at::Tensor ious;            // [K]
+    at::Tensor query_features;  // [K, d]
+    at::Tensor mask_reference;  // [K, 2] normalised (cx, cy): the layer's input reference
+};
+struct HipieTrainOutput {
+    std::vector<HipieLayerOutputs> layers;  // decoder layers in order (the last = decode()'s)
+    at::Tensor proposal_logits;             // [num_proposals] Still_Classifier logits
+    at::Tensor proposal_boxes;              // [num_proposals, 4] normalised (cx, cy, w, h)
+    at::Tensor mask_features;               // [1, d/32, side/8, side/8]
+};
+
 // The detector (`hipie.detr.detr`): backbone, input_proj, transformer and the per-layer heads.
 class DeformableDetrImpl : public torch::nn::Module {
 public:
@@ -82,6 +100,11 @@ public:
     // lang_tokens [1, lang_tokens, lang_dim] (tokens 0..T/2-1 reference, T/2.. target).
     // Throws segllm::Error on a shape mismatch.
     HipieDecodeOutput decode(const HipieImageFeatures& features, const at::Tensor& lang_tokens);
+
+    // The same forward as decode() without selection, keeping every decoder layer's outputs
+    // and the proposals for the training losses. Throws as decode() does.
+    HipieTrainOutput decode_for_training(const HipieImageFeatures& features,
+                                         const at::Tensor& lang_tokens);
 
     // Stride-4 mask logits [side/4, side/4] of a foreground query. Throws for a bad index.
     at::Tensor mask_logits(const HipieDecodeOutput& out, int64_t query);

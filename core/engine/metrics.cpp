@@ -1,0 +1,119 @@
+#include "core/engine/metrics.h"
+
+#include "core/common/error.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace segllm::engine {
+
+namespace {
+
+void check_sizes(const Mask& prediction, const Mask& truth) {
+    if (prediction.width != truth.width || prediction.height != truth.height) {
+        throw Error("IoU: the prediction is " + std::to_string(prediction.width) + "x" +
+                    std::to_string(prediction.height) + " but the ground truth is " +
+                    std::to_string(truth.width) + "x" + std::to_string(truth.height));
+    }
+}
+
+nlohmann::ordered_json tally_json(const IouTally& t) {
+    nlohmann::ordered_json j;
+    j["ciou"] = t.ciou();
+    j["giou"] = t.giou();
+    j["count"] = t.count;
+    return j;
+}
+
+std::string tally_row(const std::string& name, const IouTally& t) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-14s %8.4f %8.4f %7d\n", name.c_str(), t.ciou(), t.giou(),
+                  t.count);
+    return line;
+}
+
+}  // namespace
+
+double mask_iou(const Mask& prediction, const Mask& truth) {
+    check_sizes(prediction, truth);
+    const std::int64_t u = mask_union(prediction, truth);
+    if (u == 0) {
+        return 1.0;
+    }
+    return static_cast<double>(mask_intersection(prediction, truth)) / static_cast<double>(u);
+}
+
+void IouTally::add(const Mask& prediction, const Mask& truth) {
+    check_sizes(prediction, truth);
+    const std::int64_t i = mask_intersection(prediction, truth);
+    const std::int64_t u = mask_union(prediction, truth);
+    intersection += i;
+    union_ += u;
+    iou_sum += u == 0 ? 1.0 : static_cast<double>(i) / static_cast<double>(u);
+    ++count;
+}
+
+double IouTally::ciou() const {
+    if (count == 0) {
+        return 0.0;
+    }
+    if (union_ == 0) {
+        return 1.0;
+    }
+    return static_cast<double>(intersection) / static_cast<double>(union_);
+}
+
+double IouTally::giou() const {
+    return count == 0 ? 0.0 : iou_sum / count;
+}
+
+void BenchmarkScores::add(int round, const std::string& type, const Mask& prediction,
+                          const Mask& truth) {
+    IouTally one;
+    one.add(prediction, truth);  // validates before anything is counted
+    auto merge = [&](IouTally& t) {
+        t.intersection += one.intersection;
+        t.union_ += one.union_;
+        t.iou_sum += one.iou_sum;
+        t.count += one.count;
+    };
+    merge(rounds[round]);
+    if (!type.empty()) {
+        merge(types[type]);
+    }
+    merge(overall);
+}
+
+std::string BenchmarkScores::to_json() const {
+    nlohmann::ordered_json j;
+    j["rounds"] = nlohmann::ordered_json::array();
+    for (const auto& [round, t] : rounds) {
+        nlohmann::ordered_json r;
+        r["round"] = round;
+        r["ciou"] = t.ciou();
+        r["giou"] = t.giou();
+        r["count"] = t.count;
+        j["rounds"].push_back(r);
+    }
+    j["types"] = nlohmann::ordered_json::object();
+    for (const auto& [type, t] : types) {
+        j["types"][type] = tally_json(t);
+    }
+    j["overall"] = tally_json(overall);
+    return j.dump(2) + "\n";
+}
+
+std::string BenchmarkScores::to_table() const {
+    std::string out = "  round              cIoU     gIoU   count\n";
+    for (const auto& [round, t] : rounds) {
+        out += tally_row(std::to_string(round), t);
+    }
+    out += "\n  type               cIoU     gIoU   count\n";
+    for (const auto& [type, t] : types) {
+        out += tally_row(type, t);
+    }
+    out += "\n" + tally_row("overall", overall);
+    return out;
+}
+
+}  // namespace segllm::engine

@@ -1,0 +1,155 @@
+#include "core/train/sample.h"
+
+#include "core/common/error.h"
+#include "core/model/mask_encode.h"
+#include "core/text/conversation.h"
+#include "core/text/references.h"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+
+namespace segllm::train {
+
+namespace {
+
+const Mask& instance_mask(const synth::Conversation& c, int id, const char* what) {
+    if (id < 0 || id >= static_cast<int>(c.scene.instances.size())) {
+        throw Error(std::string("training sample: ") + what + " instance " + std::to_string(id) +
+                    " is not in the scene");
+    }
+    return c.scene.instances[static_cast<size_t>(id)].mask;
+}
+
+}  // namespace
+
+FrameTarget frame_target(const Mask& original, const ModelFrame& frame, int stride) {
+    FrameTarget t;
+    t.mask = mask_to_frame(original, frame);
+    const auto box = mask_box(t.mask);
+    if (!box) {
+        throw Error("training sample: a target mask is empty in the " + std::to_string(frame.side) +
+                    " px frame");
+    }
+    const auto side = static_cast<float>(frame.side);
+    const float x0 = static_cast<float>(box->x0) / side,
+                x1 = static_cast<float>(box->x1 + 1) / side;
+    const float y0 = static_cast<float>(box->y0) / side,
+                y1 = static_cast<float>(box->y1 + 1) / side;
+    t.box = {(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0};
+    const int n = frame.side / stride;
+    t.grid.resize(static_cast<size_t>(n) * n);
+    for (int i = 0; i < n; ++i) {
+        for (int j = 0; j < n; ++j) {
+            t.grid[static_cast<size_t>(i) * n + j] =
+                t.mask.at(j * stride + stride / 2, i * stride + stride / 2) != 0 ? 1.0F : 0.0F;
+        }
+    }
+    return t;
+}
+
+EncodeInput encode_input(const RgbImage& image, const Mask& original, const ModelFrame& frame,
+                         int clip_size) {
+    const auto box = mask_box(original);
+    const Mask framed = mask_to_frame(original, frame);
+    const auto fbox = mask_box(framed);
+    if (!box || !fbox) {
+        throw Error("training sample: a referenced mask is empty");
+    }
+    EncodeInput e;
+    const model::EncodeBox crop_box{box->x0, box->y0, box->x1 + 1, box->y1 + 1};
+    e.crop = clip_preprocess(model::mask_encode_crop(image, original, crop_box), clip_size);
+    const auto side = static_cast<float>(frame.side);
+    e.box = {static_cast<float>(fbox->y0) / side, static_cast<float>(fbox->x0) / side,
+             static_cast<float>(fbox->y1) / side, static_cast<float>(fbox->x1) / side};
+    return e;
+}
+
+TrainingSample build_sample(const synth::Conversation& conversation,
+                            const text::Tokenizer& tokenizer, const SampleOptions& options,
+                            synth::Rng& rng) {
+    const auto& rounds = conversation.rounds;
+    if (rounds.empty()) {
+        throw Error("training sample: the conversation has no rounds");
+    }
+    const RgbImage& image = conversation.scene.image;
+    TrainingSample s;
+    s.frame = make_model_frame(image.width, image.height, options.hipie_side);
+    s.clip_image = clip_preprocess(image, options.clip_size);
+    s.hipie_image = hipie_preprocess(image, options.hipie_side);
+
+    const int eos = tokenizer.eos_id();
+    const int seg = tokenizer.seg_id();
+    for (size_t r = 0; r < rounds.size(); ++r) {
+        const synth::Round& round = rounds[r];
+        text::RoundTemplate t;
+        t.first = r == 0;
+        t.image_rows = t.first ? options.image_rows : 0;
+        t.reference_count = options.mask_memory ? static_cast<int>(round.references.size()) : 0;
+        t.text = text::render_references(round.prompt);
+        const text::RoundTokens tokens = text::tokenize_round(tokenizer, t);
+        const int offset = static_cast<int>(s.input_ids.size());
+        s.input_ids.insert(s.input_ids.end(), tokens.ids.begin(), tokens.ids.end());
+        for (int p : tokens.image_positions) {
+            s.image_positions.push_back(offset + p);
+        }
+        for (size_t k = 0; k < static_cast<size_t>(t.reference_count); ++k) {
+            const int ref_round = round.references[k];
+            if (ref_round < 1 || ref_round > static_cast<int>(r)) {
+                throw Error("training sample: round " + std::to_string(r + 1) +
+                            " refers to round " + std::to_string(ref_round));
+            }
+            const int id = rounds[static_cast<size_t>(ref_round - 1)].answer;
+            EncodeInput e = encode_input(image, instance_mask(conversation, id, "referenced"),
+                                         s.frame, options.clip_size);
+            e.round = ref_round;
+            e.mask_position = offset + tokens.reference_positions[2 * k];
+            e.box_position = offset + tokens.reference_positions[2 * k + 1];
+            if (options.training) {
+                e.mask_keep = rng.bernoulli(options.keep_probability) ? 1.0F : 0.0F;
+                e.box_keep = rng.bernoulli(options.keep_probability) ? 1.0F : 0.0F;
+            }
+            s.encodes.push_back(std::move(e));
+        }
+        SegSample sg;
+        sg.position = offset + tokens.seg_position;
+        sg.round = static_cast<int>(r) + 1;
+        sg.target = frame_target(instance_mask(conversation, round.answer, "answer"), s.frame,
+                                 options.mask_stride);
+        if (!round.references.empty()) {
+            const int ref_round = round.references.front();
+            if (ref_round < 1 || ref_round > static_cast<int>(r)) {
+                throw Error("training sample: round " + std::to_string(r + 1) +
+                            " refers to round " + std::to_string(ref_round));
+            }
+            sg.has_reference = true;
+            sg.reference = frame_target(
+                instance_mask(conversation, rounds[static_cast<size_t>(ref_round - 1)].answer,
+                              "referenced"),
+                s.frame, options.mask_stride);
+        }
+        s.segs.push_back(std::move(sg));
+    }
+
+    s.labels.assign(s.input_ids.size(), kIgnoreLabel);
+    for (size_t i = 1; i < s.input_ids.size(); ++i) {
+        if (s.input_ids[i] == seg || s.input_ids[i] == eos) {
+            s.labels[i] = s.input_ids[i];
+        }
+    }
+
+    // At most max_mask_rounds <seg> keep the mask loss, chosen at random.
+    std::vector<size_t> order(s.segs.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    for (size_t i = order.size(); i > 1; --i) {
+        std::swap(order[i - 1], order[static_cast<size_t>(rng.below(i))]);
+    }
+    const size_t kept =
+        std::min(order.size(), static_cast<size_t>(std::max(0, options.max_mask_rounds)));
+    for (size_t i = 0; i < kept; ++i) {
+        s.segs[order[i]].supervised = true;
+    }
+    return s;
+}
+
+}  // namespace segllm::train

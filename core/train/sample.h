@@ -1,0 +1,92 @@
+#pragma once
+// One teacher-forced training sample from a shapes-world conversation (segllm-reference.md 2.3,
+// 3.1, 3.2, 4.4), tokenized with the same template as inference (core/text/conversation.h):
+// the token ids and labels, the inputs of the rows added at the <video> positions (the image,
+// and per reference a mask-encode and a box-encode from the GROUND-TRUTH mask of the referenced
+// round) and the HIPIE targets of each <seg>. Plain C++ (no LibTorch).
+
+#include "core/image/frame.h"
+#include "core/image/mask.h"
+#include "core/image/preprocess.h"
+#include "core/synth/conversation.h"
+#include "core/synth/random.h"
+#include "core/text/tokenizer.h"
+
+#include <array>
+#include <vector>
+
+namespace segllm::train {
+
+// Label of positions without a loss (PyTorch's CrossEntropyLoss ignore_index).
+constexpr int kIgnoreLabel = -100;
+
+struct SampleOptions {
+    int clip_size = 64;       // CLIP crop (config.vision.image_size)
+    int image_rows = 64;      // image <video> rows (config.vision.num_patches())
+    int hipie_side = 128;     // HIPIE padded square (config.hipie.input_side)
+    int mask_stride = 4;      // stride of the supervised mask grid (config.hipie.mask_out_stride)
+    int max_mask_rounds = 2;  // <seg> per conversation kept for the mask loss (hipie.yaml)
+    bool mask_memory = true;  // false: no mask/box-encode rows (LISA-style ablation)
+    bool training = true;     // true: Bernoulli keep mask on the encode rows; false: all 1
+    double keep_probability = 0.5;
+};
+
+// The mask-encode and box-encode inputs of one referenced instance.
+struct EncodeInput {
+    int round = 0;               // 1-based round whose (ground-truth) instance is referenced
+    FloatImage crop;             // CLIP-preprocessed masked crop (top-left padded square)
+    std::array<float, 4> box{};  // (row_min, col_min, row_max, col_max) / side, padded frame
+    float mask_keep = 1.0F;      // 0 or 1: multiplies the mask-encode feature
+    float box_keep = 1.0F;       // 0 or 1: multiplies the box-encode feature
+    int mask_position = -1;      // <video> positions in input_ids
+    int box_position = -1;
+};
+
+// A HIPIE target in the padded frame.
+struct FrameTarget {
+    Mask mask;                   // side x side
+    std::array<float, 4> box{};  // normalised (cx, cy, w, h) of the tight box (exclusive end)
+    std::vector<float> grid;     // mask at rows/cols stride/2 :: stride, (side/stride)^2
+};
+
+// One assistant <seg>.
+struct SegSample {
+    int position = -1;        // index of <seg> in input_ids (the hidden state is taken at - 1)
+    int round = 0;            // 1-based
+    bool supervised = false;  // kept for the mask loss
+    FrameTarget target;       // -> tokens T/2..T-1
+    bool has_reference = false;
+    FrameTarget reference;  // -> tokens 0..T/2-1 (when has_reference)
+};
+
+struct TrainingSample {
+    std::vector<int> input_ids;
+    std::vector<int> labels;           // kIgnoreLabel except the assistant <seg> and </s>
+    std::vector<int> image_positions;  // the image's <video> positions
+    FloatImage clip_image;             // 3 x clip_size x clip_size
+    FloatImage hipie_image;            // 3 x side x side
+    ModelFrame frame;
+    std::vector<EncodeInput> encodes;  // in order of appearance (empty without mask memory)
+    std::vector<SegSample> segs;       // one per round
+};
+
+// The HIPIE target of a mask of the original image size: mask_to_frame, the normalised
+// (cx, cy, w, h) of its tight box (x1 + 1, y1 + 1 as exclusive ends) and its stride grid.
+// Throws segllm::Error for an empty mask or a size mismatch with the frame.
+FrameTarget frame_target(const Mask& original, const ModelFrame& frame, int stride);
+
+// The mask-encode / box-encode inputs of a ground-truth mask (section 3.1 training path): the
+// original image masked, cropped to the tight box, pasted top-left into a square and
+// CLIP-preprocessed; the box vector from the mask in the padded frame, inclusive maxima / side.
+// Throws segllm::Error for an empty mask.
+EncodeInput encode_input(const RgbImage& image, const Mask& original, const ModelFrame& frame,
+                         int clip_size);
+
+// Builds the sample. Random choices (the rounds kept for the mask loss, the keep masks) come
+// from `rng`. Throws segllm::Error for a conversation without rounds, an answer or reference
+// out of range, or a tokenizer that does not keep the placeholders.
+TrainingSample build_sample(const synth::Conversation& conversation,
+                            const text::Tokenizer& tokenizer, const SampleOptions& options,
+                            synth::Rng& rng);
+
+}  // namespace segllm::train

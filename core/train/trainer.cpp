@@ -1,0 +1,467 @@
+#include "core/train/trainer.h"
+
+#include "core/common/error.h"
+#include "core/model/projector.h"
+#include "core/synth/conversation.h"
+#include "core/synth/random.h"
+#include "core/train/query_masks.h"
+#include "core/train/world_tokenizer.h"
+#include "core/weights/checkpoint.h"
+#include "core/weights/safetensors_writer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace segllm::train {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+at::Tensor image_tensor(const FloatImage& image) {
+    return at::from_blob(const_cast<float*>(image.data.data()),
+                         {image.channels, image.height, image.width}, at::kFloat)
+        .clone();
+}
+
+HipieTarget hipie_target(const FrameTarget& t, std::int64_t begin, std::int64_t end) {
+    HipieTarget g;
+    g.box = at::tensor(std::vector<float>(t.box.begin(), t.box.end()));
+    const auto n = static_cast<std::int64_t>(std::llround(std::sqrt(t.grid.size())));
+    g.mask = at::from_blob(const_cast<float*>(t.grid.data()), {n, n}, at::kFloat).clone();
+    g.token_begin = begin;
+    g.token_end = end;
+    return g;
+}
+
+bool is_llm_parameter(const std::string& name) {
+    for (const char* prefix : {"model.embed_tokens.", "model.layers.", "model.norm.", "lm_head."}) {
+        if (name.rfind(prefix, 0) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void write_text_atomic(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.flush();
+        if (!out) {
+            throw Error("cannot write " + tmp);
+        }
+    }
+    std::error_code ec;
+    fs::rename(tmp, path, ec);
+    if (ec) {
+        throw Error("cannot rename " + tmp + " to " + path + ": " + ec.message());
+    }
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw Error("cannot read " + path);
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// model
+
+TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint64_t seed) {
+    model::validate_config(config, "training configuration");
+    at::manual_seed(seed);
+    TrainingModel m;
+    m.config = config;
+    m.root = model::LlavaLlamaForCausalLM(config);
+    m.segmentator =
+        m.root->model->register_module("segmentator", hipie::HipieSegmentator(config.hipie));
+    return m;
+}
+
+std::vector<std::pair<std::string, at::Tensor>> TrainingModel::named_tensors() const {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& p : root->named_parameters(true)) {
+        out.emplace_back(p.key(), p.value());
+    }
+    for (const auto& b : root->named_buffers(true)) {
+        out.emplace_back(b.key(), b.value());
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+}
+
+void load_model_weights(TrainingModel& model, const std::string& safetensors_path) {
+    const weights::Checkpoint ckpt = weights::Checkpoint::open(safetensors_path);
+    at::NoGradGuard no_grad;
+    for (auto& [name, tensor] : model.named_tensors()) {
+        if (!ckpt.contains(name)) {
+            throw Error(safetensors_path + ": missing tensor '" + name + "'");
+        }
+        const at::Tensor value = ckpt.tensor(name, tensor.scalar_type());
+        if (!value.sizes().equals(tensor.sizes())) {
+            std::ostringstream s;
+            s << safetensors_path << ": tensor '" << name << "' has shape " << value.sizes()
+              << ", the model expects " << tensor.sizes();
+            throw Error(s.str());
+        }
+        tensor.copy_(value);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// loss
+
+at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& batch,
+                         const HipieLossWeights& w, LossBreakdown* breakdown) {
+    if (batch.empty()) {
+        throw Error("training loss: empty batch");
+    }
+    const model::SegllmConfig& cfg = m.config;
+    auto& llm = m.root->model;
+    const auto b = static_cast<std::int64_t>(batch.size());
+    std::int64_t t = 0;
+    for (const TrainingSample& s : batch) {
+        t = std::max<std::int64_t>(t, static_cast<std::int64_t>(s.input_ids.size()));
+    }
+    if (t > cfg.llm.max_position_embeddings) {
+        throw Error("training loss: a sample has " + std::to_string(t) +
+                    " tokens, more than max_position_embeddings " +
+                    std::to_string(cfg.llm.max_position_embeddings));
+    }
+    // Right padding with id 0 (LLaMA's unk = pad); causal attention never lets a real token see
+    // the padding.
+    at::Tensor ids = at::zeros({b, t}, at::kLong);
+    at::Tensor labels = at::full({b, t}, kIgnoreLabel, at::kLong);
+    {
+        auto ia = ids.accessor<std::int64_t, 2>();
+        auto la = labels.accessor<std::int64_t, 2>();
+        for (std::int64_t i = 0; i < b; ++i) {
+            const TrainingSample& s = batch[static_cast<size_t>(i)];
+            for (size_t p = 0; p < s.input_ids.size(); ++p) {
+                const int id = s.input_ids[p];
+                if (id < 0 || id >= cfg.llm.vocab_size) {
+                    throw Error("training loss: token id " + std::to_string(id) +
+                                " is outside the vocabulary of " +
+                                std::to_string(cfg.llm.vocab_size));
+                }
+                ia[i][static_cast<std::int64_t>(p)] = id;
+                la[i][static_cast<std::int64_t>(p)] = s.labels[p];
+            }
+        }
+    }
+    const std::int64_t hidden = cfg.llm.hidden_size;
+    const at::Tensor embeds = llm->embed(ids);  // [B, T, H]
+
+    // CLIP on the whole images and on every mask-encode crop, in one batch.
+    std::vector<at::Tensor> pixels;
+    std::vector<float> mask_keep, box_keep, boxes;
+    std::vector<std::int64_t> image_index, mask_index, box_index;
+    for (std::int64_t i = 0; i < b; ++i) {
+        const TrainingSample& s = batch[static_cast<size_t>(i)];
+        if (static_cast<std::int64_t>(s.image_positions.size()) != cfg.vision.num_patches()) {
+            throw Error("training loss: a sample has " + std::to_string(s.image_positions.size()) +
+                        " image rows, the vision tower gives " +
+                        std::to_string(cfg.vision.num_patches()));
+        }
+        pixels.push_back(image_tensor(s.clip_image));
+        for (int p : s.image_positions) {
+            image_index.push_back(i * t + p);
+        }
+    }
+    for (std::int64_t i = 0; i < b; ++i) {
+        for (const EncodeInput& e : batch[static_cast<size_t>(i)].encodes) {
+            pixels.push_back(image_tensor(e.crop));
+            mask_keep.push_back(e.mask_keep);
+            box_keep.push_back(e.box_keep);
+            boxes.insert(boxes.end(), e.box.begin(), e.box.end());
+            mask_index.push_back(i * t + e.mask_position);
+            box_index.push_back(i * t + e.box_position);
+        }
+    }
+    const model::ClipVisionOutput vision = llm->vision_tower(at::stack(pixels, 0));
+    std::vector<at::Tensor> rows = {
+        llm->mm_projector->forward(vision.patches.narrow(0, 0, b)).reshape({-1, hidden})};
+    std::vector<std::int64_t> index = image_index;
+    const auto e = static_cast<std::int64_t>(mask_keep.size());
+    if (e > 0) {
+        const at::Tensor mk = at::tensor(mask_keep).view({e, 1});
+        const at::Tensor bk = at::tensor(box_keep).view({e, 1});
+        rows.push_back(llm->mm_projector->forward(vision.cls.narrow(0, b, e)) * mk);
+        rows.push_back(llm->mask_enc_head->forward(at::tensor(boxes).view({e, 4})) * bk);
+        index.insert(index.end(), mask_index.begin(), mask_index.end());
+        index.insert(index.end(), box_index.begin(), box_index.end());
+    }
+    const at::Tensor added =
+        at::zeros({b * t, hidden}, embeds.options())
+            .index_add(0, at::tensor(index, at::TensorOptions().dtype(at::kLong)),
+                       at::cat(rows, 0));
+    const model::LlamaOutput out =
+        m.root->forward(embeds + added.view({b, t, hidden}), nullptr, true);
+    const std::int64_t vocab = out.logits.size(-1);
+    const at::Tensor lm = at::cross_entropy_loss(
+        out.logits.narrow(1, 0, t - 1).reshape({-1, vocab}),
+        labels.narrow(1, 1, t - 1).reshape({-1}), {}, at::Reduction::Mean, kIgnoreLabel);
+
+    // The <seg> kept for the mask loss: hidden state before <seg> -> 8 language tokens.
+    std::vector<at::Tensor> states;
+    std::vector<std::pair<std::int64_t, const SegSample*>> segs;
+    for (std::int64_t i = 0; i < b; ++i) {
+        for (const SegSample& sg : batch[static_cast<size_t>(i)].segs) {
+            if (sg.supervised) {
+                states.push_back(out.hidden_states[i][sg.position - 1]);
+                segs.emplace_back(i, &sg);
+            }
+        }
+    }
+    LossBreakdown bd;
+    at::Tensor total = lm;
+    bd.lm = lm.item<double>();
+    if (!segs.empty()) {
+        const at::Tensor tokens = model::seg_tokens(
+            llm->segmentator_predictor, at::stack(states, 0), cfg.projector.seg_token_count);
+        const at::Tensor seg_l2 = 1e-3 * tokens.pow(2).mean();
+        std::map<std::int64_t, hipie::HipieImageFeatures> features;
+        for (const auto& [i, sg] : segs) {
+            if (features.count(i) == 0) {
+                features[i] = m.segmentator->encode_image(
+                    image_tensor(batch[static_cast<size_t>(i)].hipie_image).unsqueeze(0));
+            }
+        }
+        const std::int64_t lang = cfg.hipie.lang_tokens, half = lang / 2;
+        const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat);
+        HipieLossTerms layers = HipieLossTerms::zeros(f32);
+        HipieLossTerms proposals = HipieLossTerms::zeros(f32);
+        int targets = 0;
+        for (size_t k = 0; k < segs.size(); ++k) {
+            const auto& [i, sg] = segs[k];
+            std::vector<HipieTarget> gt;
+            if (sg->has_reference) {
+                gt.push_back(hipie_target(sg->reference, 0, half));
+            }
+            gt.push_back(hipie_target(sg->target, half, lang));
+            targets += static_cast<int>(gt.size());
+            const hipie::HipieTrainOutput tr = m.segmentator->decode_for_training(
+                features[i], tokens[static_cast<std::int64_t>(k)].unsqueeze(0));
+            for (const hipie::HipieLayerOutputs& layer : tr.layers) {
+                HipieLayerPrediction pred;
+                pred.logits = layer.logits;
+                pred.boxes = layer.boxes;
+                pred.ious = layer.ious;
+                pred.masks = query_mask_logits(*m.segmentator, tr.mask_features,
+                                               layer.query_features, layer.mask_reference);
+                layers = layers + hipie_layer_loss(pred, gt, w);
+            }
+            proposals = proposals + proposal_loss(tr.proposal_logits, tr.proposal_boxes, gt, w);
+        }
+        const double n = static_cast<double>(std::max(targets, 1));
+        total = total + (layers.weighted(w) + proposals.weighted(w)) / n + seg_l2;
+        bd.cls = layers.cls.item<double>() / n;
+        bd.l1 = layers.l1.item<double>() / n;
+        bd.giou = layers.giou.item<double>() / n;
+        bd.mask = layers.mask.item<double>() / n;
+        bd.dice = layers.dice.item<double>() / n;
+        bd.iou = layers.iou.item<double>() / n;
+        bd.proposal = proposals.weighted(w).item<double>() / n;
+        bd.seg_l2 = seg_l2.item<double>();
+        bd.targets = targets;
+    }
+    bd.total = total.item<double>();
+    if (breakdown != nullptr) {
+        *breakdown = bd;
+    }
+    return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// trainer
+
+Trainer::Trainer(const TrainerOptions& options) : options_(options) {
+    if (options_.run_dir.empty()) {
+        throw Error("trainer: no run folder given");
+    }
+    if (options_.batch < 1 || options_.steps < 1) {
+        throw Error("trainer: batch and steps must be positive");
+    }
+    const fs::path model_dir = fs::path(options_.run_dir) / "model";
+    std::error_code ec;
+    fs::create_directories(model_dir, ec);
+    if (ec) {
+        throw Error("trainer: cannot create " + model_dir.string() + ": " + ec.message());
+    }
+    const fs::path tokenizer_path = model_dir / "tokenizer.model";
+    std::int64_t resume_step = 0;
+    model::SegllmConfig config;
+    if (options_.resume) {
+        const fs::path state_path = fs::path(options_.run_dir) / "trainer_state.json";
+        nlohmann::json state;
+        try {
+            state = nlohmann::json::parse(read_text(state_path.string()));
+            resume_step = state.at("step").get<std::int64_t>();
+            options_.seed = state.at("seed").get<std::uint64_t>();
+            options_.batch = state.at("batch").get<int>();
+            options_.mask_memory = state.at("mask_memory").get<bool>();
+        } catch (const nlohmann::json::exception& e) {
+            throw Error("trainer: " + state_path.string() + " is not a trainer state: " + e.what());
+        }
+        config = model::load_segllm_config((model_dir / "config.json").string());
+        tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::load(model_dir.string()));
+    } else {
+        if (!fs::exists(tokenizer_path)) {
+            WorldTokenizerOptions tok;
+            tok.vocab_size = options_.tokenizer_vocab;
+            tok.seed = options_.seed;
+            train_world_tokenizer(model_dir.string(), tok);
+        }
+        tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::load(model_dir.string()));
+        config = model::segllm_preset(options_.config_name);
+        config.llm.vocab_size = tokenizer_->vocab_size();
+    }
+    model_ = TrainingModel::create(config, options_.seed);
+    if (options_.resume) {
+        load_model_weights(model_, (model_dir / "model.safetensors").string());
+    }
+    std::vector<std::pair<std::string, at::Tensor>> named;
+    std::vector<double> lrs;
+    for (const auto& p : model_.root->named_parameters(true)) {
+        named.emplace_back(p.key(), p.value());
+        lrs.push_back(is_llm_parameter(p.key()) ? options_.lr_llm : options_.lr_heads);
+        params_.push_back(p.value());
+    }
+    optimizer_ = std::make_unique<AdamW>(named, lrs);
+    if (options_.resume) {
+        const std::string path = (fs::path(options_.run_dir) / "optimizer.safetensors").string();
+        const weights::Checkpoint ckpt = weights::Checkpoint::open(path);
+        std::map<std::string, at::Tensor> tensors;
+        for (const std::string& name : ckpt.names()) {
+            tensors[name] = ckpt.tensor(name, at::kFloat);
+        }
+        optimizer_->load_state(tensors, resume_step);
+    }
+}
+
+SampleOptions Trainer::sample_options() const {
+    SampleOptions s;
+    s.clip_size = static_cast<int>(model_.config.vision.image_size);
+    s.image_rows = static_cast<int>(model_.config.vision.num_patches());
+    s.hipie_side = static_cast<int>(model_.config.hipie.input_side);
+    s.mask_stride = static_cast<int>(model_.config.hipie.mask_out_stride);
+    s.mask_memory = options_.mask_memory;
+    s.training = true;
+    return s;
+}
+
+std::vector<TrainingSample> Trainer::make_batch(std::int64_t step) const {
+    std::vector<TrainingSample> batch;
+    const SampleOptions so = sample_options();
+    synth::ConversationOptions co;
+    co.min_rounds = options_.min_rounds;
+    co.max_rounds = options_.max_rounds;
+    for (int i = 0; i < options_.batch; ++i) {
+        const std::uint64_t seed =
+            synth::mix_seed(options_.seed, static_cast<std::uint64_t>(step) *
+                                                   static_cast<std::uint64_t>(options_.batch) +
+                                               static_cast<std::uint64_t>(i));
+        const synth::Conversation c = synth::generate_conversation(seed, {}, co);
+        synth::Rng rng(synth::mix_seed(seed, 0x5e6));
+        batch.push_back(build_sample(c, *tokenizer_, so, rng));
+    }
+    return batch;
+}
+
+StepReport Trainer::step_on(const std::vector<TrainingSample>& batch) {
+    const auto start = std::chrono::steady_clock::now();
+    const double factor =
+        cosine_lr_factor(optimizer_->steps(), options_.steps, options_.warmup_fraction);
+    for (at::Tensor& p : params_) {
+        if (p.grad().defined()) {
+            p.mutable_grad() = at::Tensor();
+        }
+    }
+    StepReport r;
+    const at::Tensor loss = training_loss(model_, batch, weights_, &r.loss);
+    loss.backward();
+    r.grad_norm = clip_grad_norm(params_, options_.grad_clip);
+    optimizer_->step(factor);
+    r.step = optimizer_->steps();
+    r.lr = factor * options_.lr_heads;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+}
+
+StepReport Trainer::step() {
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<TrainingSample> batch = make_batch(optimizer_->steps());
+    StepReport r = step_on(batch);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    append_log(r);
+    return r;
+}
+
+void Trainer::append_log(const StepReport& r) const {
+    const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
+    const bool fresh = !fs::exists(path);
+    std::ofstream out(path, std::ios::app);
+    if (!out) {
+        throw Error("cannot append to " + path.string());
+    }
+    if (fresh) {
+        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,lr,grad_norm,seconds\n";
+    }
+    const LossBreakdown& l = r.loss;
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.4f,%.3f\n",
+                  static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
+                  l.dice, l.iou, l.proposal, l.seg_l2, r.lr, r.grad_norm, r.seconds);
+    out << line;
+}
+
+void Trainer::run(const std::function<void(const StepReport&)>& report) {
+    while (optimizer_->steps() < options_.steps) {
+        const StepReport r = step();
+        if (report) {
+            report(r);
+        }
+        if (options_.save_every > 0 && r.step % options_.save_every == 0) {
+            save();
+        }
+    }
+    save();
+}
+
+void Trainer::save() const {
+    const fs::path model_dir = fs::path(options_.run_dir) / "model";
+    write_text_atomic((model_dir / "config.json").string(),
+                      model::segllm_config_to_json(model_.config));
+    weights::write_safetensors((model_dir / "model.safetensors").string(), model_.named_tensors(),
+                               {{"format", "pt"}});
+    const std::string step = std::to_string(optimizer_->steps());
+    weights::write_safetensors((fs::path(options_.run_dir) / "optimizer.safetensors").string(),
+                               optimizer_->state(), {{"step", step}});
+    nlohmann::json state = {{"step", optimizer_->steps()},
+                            {"steps", options_.steps},
+                            {"batch", options_.batch},
+                            {"seed", options_.seed},
+                            {"mask_memory", options_.mask_memory},
+                            {"config", options_.config_name}};
+    write_text_atomic((fs::path(options_.run_dir) / "trainer_state.json").string(),
+                      state.dump(2) + "\n");
+}
+
+}  // namespace segllm::train

@@ -1,0 +1,149 @@
+// cIoU / gIoU of synthetic-world.md and the overlay, on hand-made masks with values computed
+// by hand.
+
+#include <QtTest/QtTest>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "core/common/error.h"
+#include "core/engine/metrics.h"
+#include "core/engine/overlay.h"
+
+using segllm::Mask;
+using segllm::engine::BenchmarkScores;
+using segllm::engine::IouTally;
+
+namespace {
+
+// A w x h mask from rows of '#' (set) and '.' (unset).
+Mask mask_of(const std::vector<std::string>& rows) {
+    Mask m(static_cast<int>(rows.front().size()), static_cast<int>(rows.size()));
+    for (int y = 0; y < m.height; ++y) {
+        for (int x = 0; x < m.width; ++x) {
+            m.at(x, y) = rows[static_cast<std::size_t>(y)][static_cast<std::size_t>(x)] == '#';
+        }
+    }
+    return m;
+}
+
+}  // namespace
+
+class TestMetrics : public QObject {
+    Q_OBJECT
+
+private slots:
+    void iou_data() {
+        QTest::addColumn<QStringList>("a");
+        QTest::addColumn<QStringList>("b");
+        QTest::addColumn<double>("iou");
+        QTest::newRow("overlap 1 of 7") << QStringList{"##..", "##..", "...."}
+                                        << QStringList{"....", ".##.", ".##."} << 1.0 / 7.0;
+        QTest::newRow("equal") << QStringList{"#.#", ".#."} << QStringList{"#.#", ".#."} << 1.0;
+        QTest::newRow("disjoint") << QStringList{"#..", "..."} << QStringList{"..#", "..."} << 0.0;
+        QTest::newRow("both empty")
+            << QStringList{"...", "..."} << QStringList{"...", "..."} << 1.0;
+        QTest::newRow("prediction empty")
+            << QStringList{"...", "..."} << QStringList{"..#", "..."} << 0.0;
+        QTest::newRow("inside") << QStringList{"###", "###"} << QStringList{".#.", "..."}
+                                << 1.0 / 6.0;
+    }
+    void iou() {
+        QFETCH(QStringList, a);
+        QFETCH(QStringList, b);
+        QFETCH(double, iou);
+        auto rows = [](const QStringList& l) {
+            std::vector<std::string> out;
+            for (const QString& s : l) {
+                out.push_back(s.toStdString());
+            }
+            return out;
+        };
+        QCOMPARE(segllm::engine::mask_iou(mask_of(rows(a)), mask_of(rows(b))), iou);
+    }
+
+    void sizeMismatch() {
+        bool thrown = false;
+        try {
+            segllm::engine::mask_iou(Mask(2, 2), Mask(3, 2));
+        } catch (const segllm::Error& e) {
+            thrown = std::string(e.what()).find("3x2") != std::string::npos;
+        }
+        QVERIFY(thrown);
+        IouTally t;
+        QVERIFY_THROWS_EXCEPTION(segllm::Error, t.add(Mask(2, 2), Mask(2, 3)));
+        QCOMPARE(t.count, 0);
+    }
+
+    void tally() {
+        IouTally t;
+        QCOMPARE(t.ciou(), 0.0);
+        QCOMPARE(t.giou(), 0.0);
+        // I=1 U=7; I=2 U=2; empty union (IoU 1).
+        t.add(mask_of({"##..", "##..", "...."}), mask_of({"....", ".##.", ".##."}));
+        t.add(mask_of({"#.#"}), mask_of({"#.#"}));
+        t.add(mask_of({"..."}), mask_of({"..."}));
+        QCOMPARE(t.intersection, std::int64_t{3});
+        QCOMPARE(t.union_, std::int64_t{9});
+        QCOMPARE(t.count, 3);
+        QCOMPARE(t.ciou(), 3.0 / 9.0);
+        QCOMPARE(t.giou(), (1.0 / 7.0 + 1.0 + 1.0) / 3.0);
+        IouTally empty_only;
+        empty_only.add(Mask(2, 2), Mask(2, 2));
+        QCOMPARE(empty_only.ciou(), 1.0);
+    }
+
+    void benchmarkJson() {
+        BenchmarkScores s;
+        // Conversation A: round 1 absolute I=1 U=7, round 2 positional I=0 U=2.
+        // Conversation B: round 1 absolute I=2 U=2.
+        s.add(1, "absolute", mask_of({"##..", "##..", "...."}), mask_of({"....", ".##.", ".##."}));
+        s.add(2, "positional", mask_of({"#."}), mask_of({".#"}));
+        s.add(1, "absolute", mask_of({"#.#"}), mask_of({"#.#"}));
+        const auto j = nlohmann::json::parse(s.to_json());
+        QCOMPARE(j["rounds"].size(), std::size_t{2});
+        QCOMPARE(j["rounds"][0]["round"].get<int>(), 1);
+        QCOMPARE(j["rounds"][0]["ciou"].get<double>(), 3.0 / 9.0);
+        QCOMPARE(j["rounds"][0]["giou"].get<double>(), (1.0 / 7.0 + 1.0) / 2.0);
+        QCOMPARE(j["rounds"][0]["count"].get<int>(), 2);
+        QCOMPARE(j["rounds"][1]["round"].get<int>(), 2);
+        QCOMPARE(j["rounds"][1]["ciou"].get<double>(), 0.0);
+        QCOMPARE(j["types"]["absolute"]["count"].get<int>(), 2);
+        QCOMPARE(j["types"]["positional"]["giou"].get<double>(), 0.0);
+        QCOMPARE(j["overall"]["ciou"].get<double>(), 3.0 / 11.0);
+        QCOMPARE(j["overall"]["giou"].get<double>(), (1.0 / 7.0 + 0.0 + 1.0) / 3.0);
+        QCOMPARE(j["overall"]["count"].get<int>(), 3);
+        QVERIFY(s.to_table().find("positional") != std::string::npos);
+    }
+
+    void overlay() {
+        segllm::RgbImage image(3, 3);
+        for (auto& v : image.data) {
+            v = 100;
+        }
+        // A 3x3 mask: every pixel but the centre is on the boundary.
+        const Mask full = mask_of({"###", "###", "###"});
+        const Mask none = mask_of({"...", "...", "..."});
+        const auto c0 = segllm::engine::instance_colour(0);
+        const auto out = segllm::engine::render_overlay(image, {full, none}, 0.25);
+        for (int y = 0; y < 3; ++y) {
+            for (int x = 0; x < 3; ++x) {
+                for (int c = 0; c < 3; ++c) {
+                    const int want = (x == 1 && y == 1)
+                                         ? static_cast<int>(std::lround(0.75 * 100 + 0.25 * c0[c]))
+                                         : c0[c];
+                    QCOMPARE(static_cast<int>(out.pixel(x, y)[c]), want);
+                }
+            }
+        }
+        QVERIFY(segllm::engine::instance_colour(1) != c0);
+        QVERIFY(segllm::engine::instance_colour(12) == c0);
+        QVERIFY_THROWS_EXCEPTION(segllm::Error,
+                                 segllm::engine::render_overlay(image, {Mask(2, 3)}));
+        QVERIFY_THROWS_EXCEPTION(segllm::Error, segllm::engine::render_overlay(image, {}, 1.5));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestMetrics)
+#include "test_metrics.moc"

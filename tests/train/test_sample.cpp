@@ -1,0 +1,230 @@
+// Training samples from shapes-world conversations: labels only on the assistant <seg> and
+// </s>, the <video> count (N image rows + 2 per reference), the 0/1 keep masks, the
+// no-mask-memory ablation, and the targets / encode inputs against the synth masks mapped to
+// the padded frame by independent loops. A BPE tokenizer is trained on the world's sentences.
+
+#include "core/common/error.h"
+#include "core/synth/conversation.h"
+#include "core/text/tokenizer.h"
+#include "core/train/sample.h"
+#include "core/train/world_tokenizer.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+using namespace segllm;
+using namespace segllm::train;
+
+class TestSample : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    std::unique_ptr<text::Tokenizer> tokenizer_;
+
+    // Conversations of 3..4 rounds with at least one reference.
+    synth::Conversation conversation(std::uint64_t seed, int w = 128, int h = 128) {
+        for (std::uint64_t s = seed;; s += 1000) {
+            synth::Conversation c = synth::generate_conversation(s, synth::SceneOptions{w, h},
+                                                                 synth::ConversationOptions{3, 4});
+            for (const auto& r : c.rounds) {
+                if (!r.references.empty()) {
+                    return c;
+                }
+            }
+        }
+    }
+
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        WorldTokenizerOptions options;
+        options.sentences = 800;
+        const std::string path = train_world_tokenizer(dir_.path().toStdString(), options);
+        tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::load(path));
+        QCOMPARE(tokenizer_->vocab_size(), 512 + 11);
+    }
+
+    void labels_only_on_assistant_tokens() {
+        synth::Rng rng(1);
+        for (std::uint64_t seed = 0; seed < 5; ++seed) {
+            const synth::Conversation c = conversation(seed);
+            const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+            QCOMPARE(s.labels.size(), s.input_ids.size());
+            int segs = 0, ends = 0;
+            for (size_t i = 0; i < s.labels.size(); ++i) {
+                if (s.labels[i] == kIgnoreLabel) {
+                    QVERIFY(i == 0 || (s.input_ids[i] != tokenizer_->seg_id() &&
+                                       s.input_ids[i] != tokenizer_->eos_id()));
+                    continue;
+                }
+                QCOMPARE(s.labels[i], s.input_ids[i]);
+                if (s.labels[i] == tokenizer_->seg_id()) {
+                    ++segs;
+                    // the assistant answer is exactly "<seg></s>"
+                    QCOMPARE(s.input_ids[i + 1], tokenizer_->eos_id());
+                    const std::string before = tokenizer_->decode(
+                        {s.input_ids.begin(), s.input_ids.begin() + static_cast<long>(i)});
+                    QVERIFY2(before.size() > 12 &&
+                                 before.compare(before.size() - 12, 12, " ASSISTANT: ") == 0,
+                             before.c_str());
+                } else {
+                    QCOMPARE(s.labels[i], tokenizer_->eos_id());
+                    QCOMPARE(s.input_ids[i - 1], tokenizer_->seg_id());
+                    ++ends;
+                }
+            }
+            QCOMPARE(segs, static_cast<int>(c.rounds.size()));
+            QCOMPARE(ends, static_cast<int>(c.rounds.size()));
+            QCOMPARE(s.input_ids[0], tokenizer_->bos_id());
+            QCOMPARE(s.segs.size(), c.rounds.size());
+            for (const SegSample& sg : s.segs) {
+                QCOMPARE(s.input_ids[static_cast<size_t>(sg.position)], tokenizer_->seg_id());
+            }
+        }
+    }
+
+    void placeholders_and_keep_masks() {
+        synth::Rng rng(2);
+        int zeros = 0, ones = 0;
+        for (std::uint64_t seed = 10; seed < 20; ++seed) {
+            const synth::Conversation c = conversation(seed);
+            const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+            int references = 0;
+            for (const auto& r : c.rounds) {
+                references += static_cast<int>(r.references.size());
+            }
+            int videos = 0;
+            for (int id : s.input_ids) {
+                videos += id == tokenizer_->video_id() ? 1 : 0;
+            }
+            QCOMPARE(videos, 64 + 2 * references);
+            QCOMPARE(static_cast<int>(s.image_positions.size()), 64);
+            QCOMPARE(static_cast<int>(s.encodes.size()), references);
+            for (const EncodeInput& e : s.encodes) {
+                QCOMPARE(s.input_ids[static_cast<size_t>(e.mask_position)], tokenizer_->video_id());
+                QCOMPARE(e.box_position, e.mask_position + 1);
+                for (float k : {e.mask_keep, e.box_keep}) {
+                    QVERIFY(k == 0.0F || k == 1.0F);
+                    (k == 0.0F ? zeros : ones) += 1;
+                }
+            }
+            int supervised = 0;
+            for (const SegSample& sg : s.segs) {
+                supervised += sg.supervised ? 1 : 0;
+            }
+            QCOMPARE(supervised, 2);
+        }
+        QVERIFY(zeros > 3 && ones > 3);  // Bernoulli(0.5) over > 20 rows
+        // evaluation samples keep every row
+        SampleOptions eval;
+        eval.training = false;
+        const TrainingSample s = build_sample(conversation(10), *tokenizer_, eval, rng);
+        for (const EncodeInput& e : s.encodes) {
+            QCOMPARE(e.mask_keep, 1.0F);
+            QCOMPARE(e.box_keep, 1.0F);
+        }
+    }
+
+    void no_mask_memory_drops_the_rows() {
+        synth::Rng rng(3);
+        const synth::Conversation c = conversation(30);
+        SampleOptions options;
+        options.mask_memory = false;
+        const TrainingSample s = build_sample(c, *tokenizer_, options, rng);
+        QVERIFY(s.encodes.empty());
+        int videos = 0;
+        for (int id : s.input_ids) {
+            videos += id == tokenizer_->video_id() ? 1 : 0;
+        }
+        QCOMPARE(videos, 64);
+        // the text still names the instance
+        QVERIFY(tokenizer_->decode(s.input_ids).find("instance ") != std::string::npos);
+        // references still give reference targets
+        bool any_reference = false;
+        for (const SegSample& sg : s.segs) {
+            any_reference = any_reference || sg.has_reference;
+        }
+        QVERIFY(any_reference);
+    }
+
+    void targets_are_the_frame_masks() {
+        // 128 x 96 image, side 128: scale 1, the frame is the image padded by 32 rows below.
+        synth::Rng rng(4);
+        const synth::Conversation c = conversation(40, 128, 96);
+        const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+        QCOMPARE(s.frame.resized_h, 96);
+        auto check = [&](const FrameTarget& t, const Mask& orig) {
+            QCOMPARE(t.mask.width, 128);
+            QCOMPARE(t.mask.height, 128);
+            int x0 = 1000, y0 = 1000, x1 = -1, y1 = -1;
+            for (int y = 0; y < 128; ++y) {
+                for (int x = 0; x < 128; ++x) {
+                    const int expected = y < 96 ? (orig.at(x, y) != 0 ? 1 : 0) : 0;
+                    QCOMPARE(t.mask.at(x, y) != 0 ? 1 : 0, expected);
+                    if (expected != 0) {
+                        x0 = std::min(x0, x);
+                        y0 = std::min(y0, y);
+                        x1 = std::max(x1, x);
+                        y1 = std::max(y1, y);
+                    }
+                }
+            }
+            // box (cx, cy, w, h) with exclusive ends, / 128
+            QVERIFY(std::abs(t.box[0] - (x0 + x1 + 1) / 256.0) < 1e-6);
+            QVERIFY(std::abs(t.box[1] - (y0 + y1 + 1) / 256.0) < 1e-6);
+            QVERIFY(std::abs(t.box[2] - (x1 + 1 - x0) / 128.0) < 1e-6);
+            QVERIFY(std::abs(t.box[3] - (y1 + 1 - y0) / 128.0) < 1e-6);
+            QCOMPARE(t.grid.size(), size_t{32 * 32});
+            for (int i = 0; i < 32; ++i) {
+                for (int j = 0; j < 32; ++j) {
+                    const int y = 4 * i + 2, x = 4 * j + 2;
+                    const float expected = y < 96 && orig.at(x, y) != 0 ? 1.0F : 0.0F;
+                    QCOMPARE(t.grid[static_cast<size_t>(i) * 32 + j], expected);
+                }
+            }
+        };
+        for (size_t r = 0; r < c.rounds.size(); ++r) {
+            const SegSample& sg = s.segs[r];
+            check(sg.target, c.scene.instances[static_cast<size_t>(c.rounds[r].answer)].mask);
+            QCOMPARE(sg.has_reference, !c.rounds[r].references.empty());
+            if (sg.has_reference) {
+                const int ref = c.rounds[r].references[0];
+                check(sg.reference, c.scene
+                                        .instances[static_cast<size_t>(
+                                            c.rounds[static_cast<size_t>(ref - 1)].answer)]
+                                        .mask);
+            }
+        }
+        // box-encode vectors: (row_min, col_min, row_max, col_max) / 128 of the referenced mask
+        for (const EncodeInput& e : s.encodes) {
+            const Mask& m = c.scene
+                                .instances[static_cast<size_t>(
+                                    c.rounds[static_cast<size_t>(e.round - 1)].answer)]
+                                .mask;
+            int x0 = 1000, y0 = 1000, x1 = -1, y1 = -1;
+            for (int y = 0; y < 96; ++y) {
+                for (int x = 0; x < 128; ++x) {
+                    if (m.at(x, y) != 0) {
+                        x0 = std::min(x0, x);
+                        y0 = std::min(y0, y);
+                        x1 = std::max(x1, x);
+                        y1 = std::max(y1, y);
+                    }
+                }
+            }
+            QVERIFY(std::abs(e.box[0] - y0 / 128.0F) < 1e-6);
+            QVERIFY(std::abs(e.box[1] - x0 / 128.0F) < 1e-6);
+            QVERIFY(std::abs(e.box[2] - y1 / 128.0F) < 1e-6);
+            QVERIFY(std::abs(e.box[3] - x1 / 128.0F) < 1e-6);
+            QCOMPARE(e.crop.channels, 3);
+            QCOMPARE(e.crop.width, 64);
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSample)
+#include "test_sample.moc"

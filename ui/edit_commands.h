@@ -1,0 +1,97 @@
+#pragma once
+// One QUndoCommand per user edit of a document (Qt's Undo Framework pattern): each captures
+// the exact before and after state, redo() applies the after state, undo() the before state.
+
+#include "core/export/project.h"
+#include "ui/mask_ops.h"
+
+#include <QUndoCommand>
+
+#include <string>
+
+namespace segllm::ui {
+
+class Document;
+
+// Pixels of one instance changed in one rectangle (brush, eraser, polygon add / subtract).
+// Commands of one brush stroke (same non-zero `strokeId`) merge into one: each carries the
+// pixels from the start of the stroke over the union of everything the stroke touched.
+class MaskEditCommand : public QUndoCommand {
+public:
+    static constexpr int kId = 0x5e61;
+
+    MaskEditCommand(Document* document, int instanceId, MaskPatch before, MaskPatch after,
+                    int strokeId, const QString& text, QUndoCommand* parent = nullptr);
+    void undo() override;
+    void redo() override;
+    // Strokes merge; other edits (strokeId 0) never do.
+    int id() const override { return strokeId_ != 0 ? kId : -1; }
+    bool mergeWith(const QUndoCommand* other) override;
+
+private:
+    Document* document_;
+    int instanceId_;
+    MaskPatch before_;
+    MaskPatch after_;
+    int strokeId_;
+    bool wasEdited_ = false;
+};
+
+// A new instance (made by hand with the polygon tool) is added at the end of the list.
+class AddInstanceCommand : public QUndoCommand {
+public:
+    AddInstanceCommand(Document* document, ProjectInstance instance,
+                       QUndoCommand* parent = nullptr);
+    void undo() override;
+    void redo() override;
+
+private:
+    Document* document_;
+    ProjectInstance instance_;
+    int index_ = -1;
+};
+
+// An instance is deleted; undo puts it back at its place with everything it had.
+class RemoveInstanceCommand : public QUndoCommand {
+public:
+    RemoveInstanceCommand(Document* document, int instanceId, QUndoCommand* parent = nullptr);
+    void undo() override;
+    void redo() override;
+
+private:
+    Document* document_;
+    int instanceId_;
+    int index_ = -1;
+    ProjectInstance removed_;
+};
+
+// The category label of an instance changed.
+class LabelCommand : public QUndoCommand {
+public:
+    LabelCommand(Document* document, int instanceId, std::string label,
+                 QUndoCommand* parent = nullptr);
+    void undo() override;
+    void redo() override;
+
+private:
+    Document* document_;
+    int instanceId_;
+    std::string before_;
+    std::string after_;
+};
+
+// An instance was shown or hidden (stored in the project, so it is an edit too).
+class VisibilityCommand : public QUndoCommand {
+public:
+    VisibilityCommand(Document* document, int instanceId, bool visible,
+                      QUndoCommand* parent = nullptr);
+    void undo() override;
+    void redo() override;
+
+private:
+    Document* document_;
+    int instanceId_;
+    bool visible_;
+};
+
+}  // namespace segllm::ui

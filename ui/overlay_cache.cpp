@@ -1,0 +1,129 @@
+#include "ui/overlay_cache.h"
+
+#include "ui/document.h"
+#include "ui/instance_palette.h"
+#include "ui/mask_ops.h"
+
+namespace segllm::ui {
+
+OverlayCache::OverlayCache(QObject* parent) : QObject(parent), tagTimer_(new QTimer(this)) {
+    tagTimer_->setSingleShot(true);
+    tagTimer_->setInterval(kTagDelayMs);
+    connect(tagTimer_, &QTimer::timeout, this, &OverlayCache::updateStaleTags);
+}
+
+void OverlayCache::setDocument(Document* document) {
+    if (document_ != nullptr) {
+        disconnect(document_, nullptr, this, nullptr);
+    }
+    document_ = document;
+    entries_.clear();
+    if (document != nullptr) {
+        connect(document, &Document::instanceAdded, this, &OverlayCache::invalidate);
+        connect(document, &Document::maskChanged, this, &OverlayCache::updateRegion);
+        // Labels and visibility do not change the overlay image: just repaint.
+        connect(document, &Document::instanceChanged, this, &OverlayCache::changed);
+        connect(document, &Document::instanceRemoved, this, &OverlayCache::invalidate);
+        connect(document, &Document::selectionChanged, this, &OverlayCache::changed);
+        connect(document, &Document::hoverChanged, this, &OverlayCache::changed);
+    }
+    emit changed();
+}
+
+void OverlayCache::invalidate(int id) {
+    entries_.erase(id);
+    emit changed();
+}
+
+void OverlayCache::updateRegion(int id, const QRect& rect) {
+    const auto found = entries_.find(id);
+    const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
+    if (found == entries_.end() || found->second.image.isNull() || instance == nullptr ||
+        instance->box.width() <= 0 || instance->box.height() <= 0) {
+        invalidate(id);
+        return;
+    }
+    Entry& cached = found->second;
+    const PixelBox& box = instance->box;
+    const QRect boxRect(box.x0, box.y0, box.width(), box.height());
+    if (cached.rect != boxRect) {
+        cached.image = renderOverlay(instance->mask, box, instanceColor(id), kFillAlpha);
+        cached.hover = QImage();
+        cached.rect = boxRect;
+        ++renderCount_;
+    } else {
+        // Same box: only the edited pixels and their neighbours (whose outline may change).
+        const QRect region = rect.adjusted(-1, -1, 1, 1);
+        renderOverlayRegion(cached.image, instance->mask, box, region, instanceColor(id),
+                            kFillAlpha);
+        if (!cached.hover.isNull()) {
+            renderOverlayRegion(cached.hover, instance->mask, box, region,
+                                instanceColor(id).lighter(130), kHoverAlpha);
+        }
+        ++partialRenderCount_;
+    }
+    // The tag stays while it is inside the mask and moves when the edits pause.
+    const QPoint t = cached.tag;
+    if (t.x() < 0 || !boxRect.contains(t) || instance->mask.at(t.x(), t.y()) == 0) {
+        cached.tag = tagPoint(instance->mask, box);
+        cached.tagStale = false;
+    } else {
+        cached.tagStale = true;
+        tagTimer_->start();
+    }
+    emit changed();
+}
+
+void OverlayCache::updateStaleTags() {
+    bool moved = false;
+    for (auto& [id, cached] : entries_) {
+        const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
+        if (!cached.tagStale || instance == nullptr) {
+            continue;
+        }
+        cached.tag = tagPoint(instance->mask, instance->box);
+        cached.tagStale = false;
+        moved = true;
+    }
+    if (moved) {
+        emit changed();
+    }
+}
+
+const OverlayCache::Entry* OverlayCache::entry(int id) {
+    const auto found = entries_.find(id);
+    if (found != entries_.end()) {
+        return found->second.image.isNull() ? nullptr : &found->second;
+    }
+    const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
+    if (instance == nullptr) {
+        return nullptr;
+    }
+    Entry& made = entries_[id];
+    const std::optional<PixelBox> box = mask_box(instance->mask);
+    if (!box) {
+        return nullptr;
+    }
+    made.image = renderOverlay(instance->mask, *box, instanceColor(id), kFillAlpha);
+    made.rect = QRect(box->x0, box->y0, box->width(), box->height());
+    made.tag = tagPoint(instance->mask, *box);
+    ++renderCount_;
+    return &made;
+}
+
+const QImage* OverlayCache::hoverImage(int id) {
+    if (entry(id) == nullptr) {
+        return nullptr;
+    }
+    Entry& cached = entries_[id];
+    if (cached.hover.isNull()) {
+        const ProjectInstance* instance = document_->instance(id);
+        const PixelBox box{cached.rect.left(), cached.rect.top(), cached.rect.right(),
+                           cached.rect.bottom()};
+        cached.hover =
+            renderOverlay(instance->mask, box, instanceColor(id).lighter(130), kHoverAlpha);
+    }
+    return &cached.hover;
+}
+
+}  // namespace segllm::ui
