@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de">
 <context>
+    <name>ChatController</name>
+    <message>
+        <source>Round %1</source>
+        <translation>Runde %1</translation>
+    </message>
+</context>
+<context>
     <name>EditCommands</name>
     <message>
         <source>Add instance [%1]</source>
@@ -400,6 +407,136 @@
         <source>&amp;About SegLLM Studio</source>
         <translation>Ü&amp;ber SegLLM Studio</translation>
     </message>
+    <message>
+        <source>K</source>
+        <translation>K</translation>
+    </message>
+    <message>
+        <source>Pick Alter&amp;native</source>
+        <translation>Alter&amp;native wählen</translation>
+    </message>
+    <message>
+        <source>Click a point: the model&apos;s best-ranked candidate of the selected instance that contains it replaces the mask</source>
+        <translation>Einen Punkt anklicken: der am besten bewertete Kandidat des Modells für die ausgewählte Instanz, der ihn enthält, ersetzt die Maske</translation>
+    </message>
+</context>
+<context>
+    <name>segllm::ui::ChatController</name>
+    <message>
+        <source>Loading model... %1%</source>
+        <translation>Modell wird geladen... %1%</translation>
+    </message>
+    <message>
+        <source>Model not loaded: %1</source>
+        <translation>Modell nicht geladen: %1</translation>
+    </message>
+    <message>
+        <source>Model not loaded</source>
+        <translation>Modell nicht geladen</translation>
+    </message>
+    <message>
+        <source>CUDA (%1)</source>
+        <translation>CUDA (%1)</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>Model: %1 on %2</source>
+        <translation>Modell: %1 auf %2</translation>
+    </message>
+    <message>
+        <source>CUDA not used: %1</source>
+        <translation>CUDA nicht verwendet: %1</translation>
+    </message>
+    <message>
+        <source>Round cancelled</source>
+        <translation>Runde abgebrochen</translation>
+    </message>
+    <message>
+        <source>Select an instance made by a round to pick an alternative</source>
+        <translation>Wählen Sie eine Instanz aus einer Runde, um eine Alternative zu wählen</translation>
+    </message>
+    <message>
+        <source>the conversation changed while the round ran; please ask again</source>
+        <translation>das Gespräch hat sich während der Runde geändert; bitte fragen Sie erneut</translation>
+    </message>
+    <message>
+        <source>instance [%1] already exists (made by hand); delete it to continue the conversation</source>
+        <translation>Instanz [%1] existiert bereits (von Hand erstellt); löschen Sie sie, um das Gespräch fortzusetzen</translation>
+    </message>
+    <message>
+        <source>Pick alternative for [%1]</source>
+        <translation>Alternative für [%1] gewählt</translation>
+    </message>
+    <message>
+        <source>Open an image to start a conversation</source>
+        <translation>Öffnen Sie ein Bild, um ein Gespräch zu beginnen</translation>
+    </message>
+</context>
+<context>
+    <name>segllm::ui::ChatPane</name>
+    <message>
+        <source>Ask for an object, e.g. &quot;Segment the red circle.&quot;</source>
+        <translation>Fragen Sie nach einem Objekt, z. B. &quot;Segmentiere den roten Kreis.&quot;</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Senden</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Encoding the image</source>
+        <translation>Bild wird kodiert</translation>
+    </message>
+    <message>
+        <source>Reading the prompt</source>
+        <translation>Eingabe wird gelesen</translation>
+    </message>
+    <message>
+        <source>Encoding references</source>
+        <translation>Verweise werden kodiert</translation>
+    </message>
+    <message>
+        <source>Language model</source>
+        <translation>Sprachmodell</translation>
+    </message>
+    <message>
+        <source>Decoding the mask</source>
+        <translation>Maske wird dekodiert</translation>
+    </message>
+    <message>
+        <source>Resizing the mask</source>
+        <translation>Maske wird skaliert</translation>
+    </message>
+    <message>
+        <source>You:</source>
+        <translation>Sie:</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>Fehler: %1</translation>
+    </message>
+    <message>
+        <source>score %1, %2 s</source>
+        <translation>Wert %1, %2 s</translation>
+    </message>
+    <message>
+        <source>(instance deleted)</source>
+        <translation>(Instanz gelöscht)</translation>
+    </message>
+    <message>
+        <source>Round %1:</source>
+        <translation>Runde %1:</translation>
+    </message>
+    <message>
+        <source>Starting...</source>
+        <translation>Wird gestartet...</translation>
+    </message>
 </context>
 <context>
     <name>segllm::ui::EditController</name>
@@ -623,8 +760,12 @@
         <translation>Über SegLLM Studio</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Chat with an image: multi-round reasoning segmentation (SegLLM) on the desktop.&lt;/p&gt;&lt;p&gt;This version views, corrects, labels and exports instance masks; the model and the chat are not part of it yet.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Mit einem Bild chatten: mehrstufige, schlussfolgernde Segmentierung (SegLLM) auf dem Desktop.&lt;/p&gt;&lt;p&gt;Diese Version zeigt, korrigiert, beschriftet und exportiert Instanzmasken; das Modell und der Chat sind noch nicht enthalten.&lt;/p&gt;</translation>
+        <source>Conversation</source>
+        <translation>Gespräch</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Chat with an image: multi-round reasoning segmentation (SegLLM) on the desktop.&lt;/p&gt;&lt;p&gt;Ask for objects in the conversation, refer to earlier answers with [k], then correct, label and export the instance masks.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Mit einem Bild chatten: mehrstufige, schlussfolgernde Segmentierung (SegLLM) auf dem Desktop.&lt;/p&gt;&lt;p&gt;Fragen Sie im Gespräch nach Objekten, verweisen Sie mit [k] auf frühere Antworten und korrigieren, beschriften und exportieren Sie dann die Instanzmasken.&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

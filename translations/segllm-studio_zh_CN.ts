@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ChatController</name>
+    <message>
+        <source>Round %1</source>
+        <translation>第 %1 轮</translation>
+    </message>
+</context>
+<context>
     <name>EditCommands</name>
     <message>
         <source>Add instance [%1]</source>
@@ -400,6 +407,136 @@
         <source>&amp;About SegLLM Studio</source>
         <translation>关于 SegLLM Studio(&amp;A)</translation>
     </message>
+    <message>
+        <source>K</source>
+        <translation>K</translation>
+    </message>
+    <message>
+        <source>Pick Alter&amp;native</source>
+        <translation>选取备选(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Click a point: the model&apos;s best-ranked candidate of the selected instance that contains it replaces the mask</source>
+        <translation>点击一个点：模型为所选实例给出的、包含该点的排名最高的候选结果将替换其掩码</translation>
+    </message>
+</context>
+<context>
+    <name>segllm::ui::ChatController</name>
+    <message>
+        <source>Loading model... %1%</source>
+        <translation>正在加载模型... %1%</translation>
+    </message>
+    <message>
+        <source>Model not loaded: %1</source>
+        <translation>模型未加载：%1</translation>
+    </message>
+    <message>
+        <source>Model not loaded</source>
+        <translation>模型未加载</translation>
+    </message>
+    <message>
+        <source>CUDA (%1)</source>
+        <translation>CUDA (%1)</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>Model: %1 on %2</source>
+        <translation>模型：%1，运行于 %2</translation>
+    </message>
+    <message>
+        <source>CUDA not used: %1</source>
+        <translation>未使用 CUDA：%1</translation>
+    </message>
+    <message>
+        <source>Round cancelled</source>
+        <translation>本轮已取消</translation>
+    </message>
+    <message>
+        <source>Select an instance made by a round to pick an alternative</source>
+        <translation>请选择由某一轮生成的实例以选取备选结果</translation>
+    </message>
+    <message>
+        <source>the conversation changed while the round ran; please ask again</source>
+        <translation>本轮运行期间对话已改变，请重新提问</translation>
+    </message>
+    <message>
+        <source>instance [%1] already exists (made by hand); delete it to continue the conversation</source>
+        <translation>实例 [%1] 已存在（手工创建）；请删除它以继续对话</translation>
+    </message>
+    <message>
+        <source>Pick alternative for [%1]</source>
+        <translation>为 [%1] 选取备选结果</translation>
+    </message>
+    <message>
+        <source>Open an image to start a conversation</source>
+        <translation>打开一张图像以开始对话</translation>
+    </message>
+</context>
+<context>
+    <name>segllm::ui::ChatPane</name>
+    <message>
+        <source>Ask for an object, e.g. &quot;Segment the red circle.&quot;</source>
+        <translation>描述要分割的物体，例如 &quot;分割红色的圆。&quot;</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Encoding the image</source>
+        <translation>正在编码图像</translation>
+    </message>
+    <message>
+        <source>Reading the prompt</source>
+        <translation>正在读取提示</translation>
+    </message>
+    <message>
+        <source>Encoding references</source>
+        <translation>正在编码引用</translation>
+    </message>
+    <message>
+        <source>Language model</source>
+        <translation>语言模型</translation>
+    </message>
+    <message>
+        <source>Decoding the mask</source>
+        <translation>正在解码掩码</translation>
+    </message>
+    <message>
+        <source>Resizing the mask</source>
+        <translation>正在缩放掩码</translation>
+    </message>
+    <message>
+        <source>You:</source>
+        <translation>你：</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <source>score %1, %2 s</source>
+        <translation>得分 %1，%2 秒</translation>
+    </message>
+    <message>
+        <source>(instance deleted)</source>
+        <translation>（实例已删除）</translation>
+    </message>
+    <message>
+        <source>Round %1:</source>
+        <translation>第 %1 轮：</translation>
+    </message>
+    <message>
+        <source>Starting...</source>
+        <translation>正在开始...</translation>
+    </message>
 </context>
 <context>
     <name>segllm::ui::EditController</name>
@@ -623,8 +760,12 @@
         <translation>关于 SegLLM Studio</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Chat with an image: multi-round reasoning segmentation (SegLLM) on the desktop.&lt;/p&gt;&lt;p&gt;This version views, corrects, labels and exports instance masks; the model and the chat are not part of it yet.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;与图像对话：桌面上的多轮推理分割（SegLLM）。&lt;/p&gt;&lt;p&gt;此版本可查看、修正、标注和导出实例掩码；模型和对话功能尚未包含在内。&lt;/p&gt;</translation>
+        <source>Conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Chat with an image: multi-round reasoning segmentation (SegLLM) on the desktop.&lt;/p&gt;&lt;p&gt;Ask for objects in the conversation, refer to earlier answers with [k], then correct, label and export the instance masks.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;与图像对话：桌面上的多轮推理分割（SegLLM）。&lt;/p&gt;&lt;p&gt;在对话中描述要分割的物体，用 [k] 引用之前的回答，然后修正、标注并导出实例掩码。&lt;/p&gt;</translation>
     </message>
 </context>
 <context>

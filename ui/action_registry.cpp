@@ -48,8 +48,12 @@ ActionRegistry::ActionRegistry(QWidget* window, QWidget* canvas, QUndoGroup* und
            "selected); Esc cancels"));
     add(PolygonSubtractTool, tr("Polygon S&ubtract"), {QKeySequence(tr("Shift+P"))},
         tr("Click points, Enter or double-click to remove the area; Esc cancels"));
+    add(PickAlternativeTool, tr("Pick Alter&native"), {QKeySequence(tr("K"))},
+        tr("Click a point: the model's best-ranked candidate of the selected instance that "
+           "contains it replaces the mask"));
     toolGroup_ = new QActionGroup(this);
-    for (Id id : {SelectTool, BrushTool, EraserTool, PolygonAddTool, PolygonSubtractTool}) {
+    for (Id id : {SelectTool, BrushTool, EraserTool, PolygonAddTool, PolygonSubtractTool,
+                  PickAlternativeTool}) {
         action(id)->setCheckable(true);
         toolGroup_->addAction(action(id));
     }

@@ -42,6 +42,7 @@ public:
         EraserTool,
         PolygonAddTool,
         PolygonSubtractTool,
+        PickAlternativeTool,
         BrushLarger,
         BrushSmaller,
         NextImage,

@@ -100,6 +100,18 @@ void Document::applyInsert(int index, ProjectInstance instance) {
     emit instanceAdded(id);
 }
 
+void Document::applyAddRound(ProjectRound round) {
+    image_.rounds.push_back(std::move(round));
+    emit roundsChanged();
+}
+
+ProjectRound Document::applyRemoveLastRound() {
+    ProjectRound last = std::move(image_.rounds.back());
+    image_.rounds.pop_back();
+    emit roundsChanged();
+    return last;
+}
+
 ProjectInstance Document::applyRemove(int id) {
     const int index = indexOf(id);
     ProjectInstance removed = std::move(image_.instances[static_cast<std::size_t>(index)]);

@@ -67,6 +67,10 @@ public:
     void applyPatch(int id, const MaskPatch& patch, bool edited);
     void applyLabel(int id, const std::string& label);
     void applyVisible(int id, bool visible);
+    // Appends a chat round (ui/chat_controller.h's round command) and emits roundsChanged.
+    void applyAddRound(ProjectRound round);
+    // Removes the last round (there must be one) and emits roundsChanged.
+    ProjectRound applyRemoveLastRound();
 
 signals:
     void instanceAdded(int id);
@@ -78,6 +82,8 @@ signals:
     void selectionChanged(int id);
     void hoverChanged(int id);
     void modifiedChanged(bool modified);
+    // A round was added to or removed from the conversation.
+    void roundsChanged();
 
 private:
     ProjectInstance* find(int id);

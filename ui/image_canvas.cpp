@@ -364,6 +364,9 @@ void ImageCanvas::mousePressEvent(QMouseEvent* event) {
             polygon_ << imagePos;
             update();
             break;
+        case CanvasTool::PickAlternative:
+            emit alternativeRequested(imagePos);
+            break;
     }
     event->accept();
 }

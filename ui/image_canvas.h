@@ -21,6 +21,7 @@ enum class CanvasTool {
     Eraser,           // drag erases from the selected instance
     PolygonAdd,       // click points, Enter or double-click closes: adds the area
     PolygonSubtract,  // same, removes the area
+    PickAlternative,  // click asks for the selected instance's candidate containing the point
 };
 
 class ImageCanvas : public QWidget {
@@ -104,6 +105,8 @@ signals:
     void cursorLeft();
     // Select tool: a click (press and release without a drag) at `imagePos`.
     void clicked(const QPointF& imagePos);
+    // A click with the PickAlternative tool (image coordinates).
+    void alternativeRequested(const QPointF& imagePos);
     // Brush and eraser: a drag started, moved from `from` to `to`, ended.
     void strokeStarted(const QPointF& imagePos);
     void strokeMoved(const QPointF& from, const QPointF& to);

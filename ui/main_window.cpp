@@ -2,6 +2,8 @@
 
 #include "segllm/version.h"
 #include "ui/action_registry.h"
+#include "ui/chat_controller.h"
+#include "ui/chat_pane.h"
 #include "ui/document.h"
 #include "ui/edit_controller.h"
 #include "ui/file_controller.h"
@@ -64,6 +66,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     panel_ = new InstancePanel(this);
     controller_ = new EditController(workspace_, canvas_, this);
     files_ = new FileController(workspace_, session_, this);
+    chatPane_ = new ChatPane(this);
+    chat_ = new ChatController(workspace_, chatPane_, this);
     setAcceptDrops(true);
     setWindowIcon(QIcon(QString::fromLatin1(kIconPath)));
 
@@ -80,6 +84,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(canvas_, &ImageCanvas::cursorLeft, cursorLabel_, &QLabel::clear);
     connect(controller_, &EditController::instanceReferenceRequested, this,
             &MainWindow::instanceReferenceRequested);
+    connect(this, &MainWindow::instanceReferenceRequested, chatPane_, &ChatPane::insertReference);
+    connect(canvas_, &ImageCanvas::alternativeRequested, chat_, &ChatController::pickAlternative);
+    connect(chat_, &ChatController::modelStatusChanged, modelLabel_, &QLabel::setText);
+    connect(chat_, &ChatController::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 4000); });
     connect(controller_, &EditController::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 4000); });
     connect(files_, &FileController::currentImageChanged, this, [this] { showCurrentImage(); });
@@ -178,7 +187,8 @@ void MainWindow::createActions() {
         {A::BrushTool, CanvasTool::Brush},
         {A::EraserTool, CanvasTool::Eraser},
         {A::PolygonAddTool, CanvasTool::PolygonAdd},
-        {A::PolygonSubtractTool, CanvasTool::PolygonSubtract}};
+        {A::PolygonSubtractTool, CanvasTool::PolygonSubtract},
+        {A::PickAlternativeTool, CanvasTool::PickAlternative}};
     for (const auto& [id, tool] : tools) {
         const CanvasTool chosen = tool;
         connect(actions_->action(id), &QAction::triggered, canvas_,
@@ -206,8 +216,9 @@ void MainWindow::createMenus() {
     fill(file, {-1, A::ShowSettings, -1, A::Quit});
     fill(menuBar()->addMenu(tr("&Edit")), {A::Undo, A::Redo, -1, A::EditLabel, A::DeleteInstance});
     QMenu* tools = menuBar()->addMenu(tr("&Tools"));
-    fill(tools, {A::SelectTool, A::BrushTool, A::EraserTool, A::PolygonAddTool,
-                 A::PolygonSubtractTool, -1, A::BrushLarger, A::BrushSmaller});
+    fill(tools,
+         {A::SelectTool, A::BrushTool, A::EraserTool, A::PolygonAddTool, A::PolygonSubtractTool,
+          A::PickAlternativeTool, -1, A::BrushLarger, A::BrushSmaller});
     fill(menuBar()->addMenu(tr("&View")), {A::ZoomIn, A::ZoomOut, -1, A::FitToWindow, A::ActualSize,
                                            -1, A::ToggleOverlays, A::FullScreen});
     fill(menuBar()->addMenu(tr("&Go")), {A::PreviousImage, A::NextImage});
@@ -230,9 +241,24 @@ void MainWindow::createDocks() {
     dock->setObjectName(QStringLiteral("instancesDock"));
     dock->setWidget(panel_);
     addDockWidget(Qt::RightDockWidgetArea, dock);
+    auto* chatDock = new QDockWidget(tr("Conversation"), this);
+    chatDock->setObjectName(QStringLiteral("chatDock"));
+    chatDock->setWidget(chatPane_);
+    addDockWidget(Qt::LeftDockWidgetArea, chatDock);
+}
+
+void MainWindow::startModel() {
+    const Settings settings;
+    chat_->loadModel(settings.modelFolder(), settings.device(), settings.dtype());
+}
+
+QString MainWindow::modelStatusText() const {
+    return modelLabel_->text();
 }
 
 void MainWindow::createStatusBar() {
+    modelLabel_ = new QLabel(chat_->modelStatus(), this);
+    statusBar()->addPermanentWidget(modelLabel_);
     cursorLabel_ = new QLabel(this);
     imageLabel_ = new QLabel(this);
     sizeLabel_ = new QLabel(this);
@@ -414,9 +440,17 @@ void MainWindow::showOpenDialog() {
 }
 
 void MainWindow::showSettings() {
+    const auto modelChoice = [] {
+        const Settings settings;
+        return QStringList{settings.modelFolder(), settings.device(), settings.dtype()};
+    };
+    const QStringList before = modelChoice();
     SettingsDialog dialog(this);
     if (dialog.exec() == QDialog::Accepted) {
         applyAutosaveSettings();
+        if (modelChoice() != before) {
+            startModel();  // another folder, device or dtype: load again
+        }
     }
 }
 
@@ -431,8 +465,8 @@ void MainWindow::showAbout() {
         tr("<h3>SegLLM Studio %1</h3>"
            "<p>Chat with an image: multi-round reasoning segmentation (SegLLM) on the "
            "desktop.</p>"
-           "<p>This version views, corrects, labels and exports instance masks; the model and "
-           "the chat are not part of it yet.</p>")
+           "<p>Ask for objects in the conversation, refer to earlier answers with [k], then "
+           "correct, label and export the instance masks.</p>")
             .arg(QString::fromLatin1(segllm::kVersion)));
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The main window: assembles the canvas, the instance panel, the actions and menus, the
 // workspace and its project, and routes them to each other. It holds no image, mask or file
-// logic of its own (editing: EditController; files: FileController).
+// logic of its own (editing: EditController; files: FileController; model and chat:
+// ChatController).
 
 #include "ui/dialog_provider.h"
 
@@ -14,6 +15,8 @@ class QLabel;
 namespace segllm::ui {
 
 class ActionRegistry;
+class ChatController;
+class ChatPane;
 class EditController;
 class FileController;
 class ImageCanvas;
@@ -48,6 +51,13 @@ public:
     ProjectSession* projectSession() const { return session_; }
     EditController* editController() const { return controller_; }
     ActionRegistry* actions() const { return actions_; }
+    // The conversation pane (a dock) and its controller (model, rounds).
+    ChatPane* chatPane() const { return chatPane_; }
+    ChatController* chat() const { return chat_; }
+    // Loads the model chosen in the settings in the background (the status bar shows progress).
+    void startModel();
+    // Status bar text about the model (see ChatController::modelStatus).
+    QString modelStatusText() const;
     // Every action that has a keyboard shortcut, in menu order.
     QList<QAction*> shortcutActions() const;
     // Status bar texts: image size ("512 x 384 px") and zoom ("50%").
@@ -96,6 +106,9 @@ private:
     FileController* files_ = nullptr;
     ActionRegistry* actions_ = nullptr;
 
+    ChatPane* chatPane_ = nullptr;
+    ChatController* chat_ = nullptr;
+    QLabel* modelLabel_ = nullptr;
     QLabel* cursorLabel_ = nullptr;
     QLabel* imageLabel_ = nullptr;
     QLabel* sizeLabel_ = nullptr;

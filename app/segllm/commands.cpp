@@ -9,6 +9,7 @@ int run_export(const std::vector<std::string>& args);
 #endif
 int run_check_model(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
+int run_bench(const std::vector<std::string>& args);
 #ifdef SEGLLM_HAVE_SYNTH_PNG
 int run_gen_bench(const std::vector<std::string>& args);
 int run_chat(const std::vector<std::string>& args);
@@ -24,6 +25,8 @@ const std::vector<Command>& commands() {
          &run_check_model},
         {"train", "train a model from scratch on generated shapes-world conversations",
          &run_train},
+        {"bench", "time image open and each round (incremental and recompute), peak memory",
+         &run_bench},
 #ifdef SEGLLM_HAVE_EXPORT
         {"export", "write a project as COCO JSON, PNG masks and/or labelme JSON", &run_export},
 #endif

@@ -85,6 +85,7 @@ int main(int argc, char** argv) {
 
     segllm::ui::MainWindow window;
     window.show();
+    window.startModel();
     // After a crash, offer the autosaved work first; a path on the command line opens only
     // when nothing was restored (opening it would otherwise drop the recovery file).
     if (!window.files()->offerRecovery() && !images.isEmpty()) {

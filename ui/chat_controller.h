@@ -1,0 +1,111 @@
+#pragma once
+// The glue between the chat pane, the workspace and the inference worker: starts the model
+// load, sends prompts for the current image, turns finished rounds into undoable round
+// commands on the image's Document, shows each image's own conversation, and reports the
+// model's state for the status bar.
+//
+// Rules that keep the Document and the engine session consistent:
+// - A round's result is applied to the document of the image it ran on, as a RoundCommand that
+//   adds the round and its instance. Undo of that command removes both and asks the worker to
+//   Session::undo (the undo stack is last-in first-out, so the round undone is always the
+//   session's last one). Redo puts the round back in the document only; the next request
+//   brings the engine in line with the document (InferenceWorker's consistency rule:
+//   Session::restore), as it does after opening a project or switching images.
+// - A result whose round number does not follow the document's rounds (the document changed
+//   while it ran) is dropped and shown as an error; the next request resyncs the engine.
+// - Cancel drops the running request at once (its result, if any, is ignored) and the worker
+//   takes back a round that finished anyway: a cancelled round leaves nothing behind.
+// - Hand edits and deletions of model-made instances reach the engine (correct_mask,
+//   delete_instance) with the next request, so later rounds use the corrected masks.
+#include "core/engine/engine.h"
+#include "core/export/project.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointF>
+#include <QPointer>
+#include <QString>
+#include <cstdint>
+#include <vector>
+
+class QThread;
+
+namespace segllm::ui {
+
+class ChatPane;
+class Document;
+class InferenceWorker;
+class Workspace;
+struct ModelLoadInfo;
+struct CandidateChoice;
+
+class ChatController : public QObject {
+    Q_OBJECT
+public:
+    ChatController(Workspace* workspace, ChatPane* pane, QObject* parent = nullptr);
+    // Cancels a running round and waits for the worker thread to end.
+    ~ChatController() override;
+
+    // Loads the model folder ("" = the shipped model) in the background.
+    void loadModel(const QString& folder, const QString& device, const QString& dtype);
+    bool isModelLoaded() const { return modelLoaded_; }
+    // The status bar text: "Loading model... N%", "Model: <name> on CPU (<why not CUDA>)" or
+    // "Model not loaded: <reason>".
+    QString modelStatus() const { return modelStatus_; }
+    // True while a round (or a pick) is running.
+    bool isBusy() const { return pending_ != 0; }
+
+public slots:
+    // Sends `prompt` for the current image (ignored when busy, blank or no image).
+    void send(const QString& prompt);
+    // Cancels the running round.
+    void cancel();
+    // "Pick alternative": the best candidate of the selected model-made instance that contains
+    // `imagePos` replaces its mask (an undoable mask edit).
+    void pickAlternative(const QPointF& imagePos);
+
+signals:
+    void modelStatusChanged(const QString& text);
+    // A round's instance was added to a document (after the round command was pushed).
+    void roundApplied(int instanceId);
+    // A round failed (not for a cancelled one): `message` as shown in the pane.
+    void roundError(const QString& message);
+    // A request finished in any way (result, error or cancel).
+    void idle();
+    // A short message for the status bar.
+    void message(const QString& text);
+
+private:
+    struct ErrorEntry {
+        int afterRound = 0;  // the number of rounds when it failed
+        QString prompt;
+        QString message;
+    };
+    void onModelLoaded(const ModelLoadInfo& info);
+    void onRoundFinished(quint64 requestId, const QString& imagePath,
+                         const engine::RoundResult& result);
+    void onRoundFailed(quint64 requestId, const QString& message, bool cancelled);
+    void onCandidateChosen(quint64 requestId, const QString& imagePath,
+                           const CandidateChoice& choice);
+    void setModelStatus(const QString& text);
+    void finishRequest();
+    // The document of `path` (nullptr when the path is not in the workspace).
+    Document* documentOf(const QString& path) const;
+    void watchCurrentDocument();
+    void refresh();
+
+    Workspace* workspace_;
+    ChatPane* pane_;
+    QThread* thread_ = nullptr;
+    InferenceWorker* worker_ = nullptr;
+    QPointer<Document> watched_;
+    bool modelLoaded_ = false;
+    QString modelStatus_;
+    std::uint64_t nextRequest_ = 0;
+    std::uint64_t pending_ = 0;
+    QString pendingPath_;
+    QString pendingPrompt_;
+    QHash<QString, std::vector<ErrorEntry>> errors_;
+};
+
+}  // namespace segllm::ui
