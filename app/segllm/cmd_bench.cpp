@@ -2,6 +2,7 @@
 // for the full-size config, the round's floor (issue "Performance", measurement only).
 
 #include "app/segllm/args.h"
+#include "app/segllm/model_args.h"
 #include "core/common/error.h"
 #include "core/engine/bench.h"
 #include "core/engine/engine.h"
@@ -76,10 +77,7 @@ int run_bench(const std::vector<std::string>& argv) {
         throw Error("unexpected argument '" + args.positional().front() + "' (see --help)");
     }
     engine::BenchOptions options;
-    options.device = args.value("device");
-    if (options.device != "auto" && options.device != "cpu" && options.device != "cuda") {
-        throw Error("option '--device' expects auto, cpu or cuda, got '" + options.device + "'");
-    }
+    options.device = device_from(args);
     options.dtype = args.value("dtype");
     if (options.dtype != "f32" && options.dtype != "bf16" && options.dtype != "f16") {
         throw Error("option '--dtype' expects f32, bf16 or f16, got '" + options.dtype + "'");

@@ -1,6 +1,7 @@
 // segllm chat: a terminal conversation with one image.
 
 #include "app/segllm/args.h"
+#include "app/segllm/model_args.h"
 #include "core/common/error.h"
 #include "core/engine/engine.h"
 #include "core/engine/overlay.h"
@@ -21,8 +22,8 @@ namespace {
 
 const std::vector<OptionSpec>& chat_options() {
     static const std::vector<OptionSpec> specs = {
-        {"model", "DIR", "model folder (default: the shipped segllm-tiny)", ""},
-        {"device", "auto|cpu|cuda", "device to run on", "auto"},
+        model_option_spec(),
+        device_option_spec(),
         {"overlay", "FILE", "overlay PNG rewritten after each round", "segllm-chat.png"},
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"help", "", "show this help", ""},
@@ -122,16 +123,9 @@ int run_chat(const std::vector<std::string>& argv) {
     if (args.positional().size() != 1) {
         throw Error("expected one IMAGE (see --help)");
     }
-    const std::string device = args.value("device");
-    if (device != "auto" && device != "cpu" && device != "cuda") {
-        throw Error("option '--device' expects auto, cpu or cuda, got '" + device + "'");
-    }
     const std::string image_path = args.positional().front();
     const RgbImage image = decode_image(image_path);
-    engine::EngineOptions engine_options;
-    engine_options.device = device;
-    const engine::Engine engine = engine::Engine::load(
-        engine::resolve_model_dir(args.has("model") ? args.value("model") : ""), engine_options);
+    const engine::Engine engine = load_engine(args);
     engine::SessionOptions session_options;
     session_options.mask_memory = !args.flag("no-mask-memory");
     engine::Session session(engine, session_options);

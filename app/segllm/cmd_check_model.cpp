@@ -1,6 +1,7 @@
 // segllm check-model: loads a model folder and reports whether it is usable.
 
 #include "app/segllm/args.h"
+#include "app/segllm/model_args.h"
 #include "core/common/error.h"
 #include "core/model/segllm.h"
 
@@ -86,7 +87,7 @@ int run_check_model(const std::vector<std::string>& argv) {
     const std::string dir = args.positional().front();
     model::LoadOptions options;
     options.strict = args.flag("strict");
-    options.device = args.value("device");
+    options.device = device_from(args);
     options.dtype = args.value("dtype");
 
     model::LoadReport report;

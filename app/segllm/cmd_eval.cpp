@@ -1,6 +1,7 @@
 // segllm eval: scores a benchmark folder autoregressively (synthetic-world.md, "Scoring").
 
 #include "app/segllm/args.h"
+#include "app/segllm/model_args.h"
 #include "core/common/error.h"
 #include "core/engine/benchmark_eval.h"
 #include "core/engine/engine.h"
@@ -20,8 +21,8 @@ namespace {
 
 const std::vector<OptionSpec>& eval_options() {
     static const std::vector<OptionSpec> specs = {
-        {"model", "DIR", "model folder (default: the shipped segllm-tiny)", ""},
-        {"device", "auto|cpu|cuda", "device to run on", "auto"},
+        model_option_spec(),
+        device_option_spec(),
         {"max-rounds", "N", "score only the first N rounds of each conversation (0: all)", "0"},
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"recompute", "", "run the whole conversation every round (no KV cache)", ""},
@@ -29,14 +30,6 @@ const std::vector<OptionSpec>& eval_options() {
         {"help", "", "show this help", ""},
     };
     return specs;
-}
-
-std::string device_of(const Args& args) {
-    const std::string d = args.value("device");
-    if (d != "auto" && d != "cpu" && d != "cuda") {
-        throw Error("option '--device' expects auto, cpu or cuda, got '" + d + "'");
-    }
-    return d;
 }
 
 }  // namespace
@@ -63,10 +56,7 @@ int run_eval(const std::vector<std::string>& argv) {
                     std::to_string(max_rounds));
     }
     const auto entries = synth::read_benchmark(args.positional().front());
-    engine::EngineOptions engine_options;
-    engine_options.device = device_of(args);
-    const engine::Engine engine = engine::Engine::load(
-        engine::resolve_model_dir(args.has("model") ? args.value("model") : ""), engine_options);
+    const engine::Engine engine = load_engine(args);
 
     engine::EvalOptions options;
     options.max_rounds = static_cast<int>(max_rounds);

@@ -2,6 +2,7 @@
 // and a COCO file.
 
 #include "app/segllm/args.h"
+#include "app/segllm/model_args.h"
 #include "core/common/error.h"
 #include "core/engine/engine.h"
 #include "core/engine/metrics.h"
@@ -25,8 +26,8 @@ namespace {
 const std::vector<OptionSpec>& run_options() {
     static const std::vector<OptionSpec> specs = {
         {"out", "DIR", "folder for round_K.png, overlay.png and coco.json (created)", ""},
-        {"model", "DIR", "model folder (default: the shipped segllm-tiny)", ""},
-        {"device", "auto|cpu|cuda", "device to run on", "auto"},
+        model_option_spec(),
+        device_option_spec(),
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"help", "", "show this help", ""},
     };
@@ -53,10 +54,6 @@ int run_run(const std::vector<std::string>& argv) {
     if (!args.has("out")) {
         throw Error("missing --out DIR (see --help)");
     }
-    const std::string device = args.value("device");
-    if (device != "auto" && device != "cpu" && device != "cuda") {
-        throw Error("option '--device' expects auto, cpu or cuda, got '" + device + "'");
-    }
     const std::string json = args.positional().front();
     if (std::filesystem::path(json).extension() != ".json") {
         throw Error(json + ": expected a conversation .json file");
@@ -66,10 +63,7 @@ int run_run(const std::vector<std::string>& argv) {
     const std::filesystem::path out = args.value("out");
     std::filesystem::create_directories(out);
 
-    engine::EngineOptions engine_options;
-    engine_options.device = device;
-    const engine::Engine engine = engine::Engine::load(
-        engine::resolve_model_dir(args.has("model") ? args.value("model") : ""), engine_options);
+    const engine::Engine engine = load_engine(args);
     engine::SessionOptions session_options;
     session_options.mask_memory = !args.flag("no-mask-memory");
     engine::Session session(engine, session_options);
