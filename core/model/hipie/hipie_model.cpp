@@ -119,43 +119,72 @@ HipieImageFeatures HipieSegmentatorImpl::encode_image(const at::Tensor& pixels) 
     return out;
 }
 
-HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& features,
-                                               const at::Tensor& lang_tokens) {
-    const HipieConfig& c = config_;
+namespace {
+
+// Checks the inputs of a decode and runs the transformer (encoder with VL fusion + decoder).
+TransformerOutput run_transformer(DeformableDetrImpl& detr, const HipieConfig& c,
+                                  const HipieImageFeatures& features, const at::Tensor& lang_tokens,
+                                  const char* what) {
     if (lang_tokens.dim() != 3 || lang_tokens.size(0) != 1 ||
         lang_tokens.size(1) != c.lang_tokens || lang_tokens.size(2) != c.lang_dim) {
-        throw Error("HIPIE decode: expected language tokens [1, " + std::to_string(c.lang_tokens) +
-                    ", " + std::to_string(c.lang_dim) + "]");
+        throw Error(std::string("HIPIE ") + what + ": expected language tokens [1, " +
+                    std::to_string(c.lang_tokens) + ", " + std::to_string(c.lang_dim) + "]");
     }
     if (!features.src.defined() || features.shapes.size() != static_cast<size_t>(c.n_levels)) {
-        throw Error("HIPIE decode: image features are empty or have the wrong number of levels");
+        throw Error(std::string("HIPIE ") + what +
+                    ": image features are empty or have the wrong number of levels");
     }
-    TransformerHeads heads{detr->boxes, detr->proposal_scorer};
-    const TransformerOutput t = detr->transformer(features.src, features.pos, features.shapes,
-                                                  lang_tokens.to(at::kFloat), heads);
-    const auto last = static_cast<size_t>(c.dec_layers - 1);
-    const at::Tensor hs = t.hs.back();
-    const at::Tensor ref_prev = c.dec_layers > 1 ? t.references[last - 1] : t.init_reference;
+    TransformerHeads heads{detr.boxes, detr.proposal_scorer};
+    return detr.transformer(features.src, features.pos, features.shapes, lang_tokens.to(at::kFloat),
+                            heads);
+}
 
-    HipieDecodeOutput out;
+// Heads of decoder layer i on the foreground queries (the background queries are dropped).
+HipieLayerOutputs layer_outputs(DeformableDetrImpl& detr, const HipieConfig& c,
+                                const TransformerOutput& t, size_t i) {
     const int64_t bg = c.num_bg_queries, k = c.num_proposals;
-    out.logits = detr->classifiers[last](hs, t.lang)[0].narrow(0, bg, k);
-    out.boxes = (detr->boxes[last](hs) + inverse_sigmoid(ref_prev)).sigmoid()[0].narrow(0, bg, k);
-    out.ious = detr->ious[last](hs)[0].select(-1, 0).narrow(0, bg, k);
-    out.query_features = hs[0].narrow(0, bg, k);
-    out.mask_reference = ref_prev[0].narrow(0, bg, k).narrow(1, 0, 2);
-    out.memory = t.memory;
-    out.lang = t.lang;
+    const at::Tensor& hs = t.hs[i];
+    const at::Tensor ref_prev = i > 0 ? t.references[i - 1] : t.init_reference;
+    HipieLayerOutputs layer;
+    layer.logits = detr.classifiers[i](hs, t.lang)[0].narrow(0, bg, k);
+    layer.boxes = (detr.boxes[i](hs) + inverse_sigmoid(ref_prev)).sigmoid()[0].narrow(0, bg, k);
+    layer.ious = detr.ious[i](hs)[0].select(-1, 0).narrow(0, bg, k);
+    layer.query_features = hs[0].narrow(0, bg, k);
+    layer.mask_reference = ref_prev[0].narrow(0, bg, k).narrow(1, 0, 2);
+    return layer;
+}
 
+// MaskHeadSmallConv on the first three memory levels reshaped back to maps.
+at::Tensor mask_feature_maps(MaskHeadSmallConv& mask_head, const HipieConfig& c,
+                             const HipieImageFeatures& features, const at::Tensor& memory) {
     std::vector<at::Tensor> maps;
     int64_t start = 0;
     for (size_t l = 0; l < 3; ++l) {
         const LevelShape& s = features.shapes[l];
         maps.push_back(
-            t.memory.narrow(1, start, s.h * s.w).transpose(1, 2).reshape({1, c.d_model, s.h, s.w}));
+            memory.narrow(1, start, s.h * s.w).transpose(1, 2).reshape({1, c.d_model, s.h, s.w}));
         start += s.h * s.w;
     }
-    out.mask_features = mask_head(maps);
+    return mask_head(maps);
+}
+
+}  // namespace
+
+HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& features,
+                                               const at::Tensor& lang_tokens) {
+    const HipieConfig& c = config_;
+    const TransformerOutput t = run_transformer(*detr, c, features, lang_tokens, "decode");
+    HipieLayerOutputs last = layer_outputs(*detr, c, t, static_cast<size_t>(c.dec_layers - 1));
+
+    HipieDecodeOutput out;
+    out.logits = last.logits;
+    out.boxes = last.boxes;
+    out.ious = last.ious;
+    out.query_features = last.query_features;
+    out.mask_reference = last.mask_reference;
+    out.memory = t.memory;
+    out.lang = t.lang;
+    out.mask_features = mask_feature_maps(mask_head, c, features, t.memory);
 
     HipieSelectionOptions options;
     options.nms_iou = c.nms_iou;
@@ -169,44 +198,15 @@ HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& feature
 HipieTrainOutput HipieSegmentatorImpl::decode_for_training(const HipieImageFeatures& features,
                                                            const at::Tensor& lang_tokens) {
     const HipieConfig& c = config_;
-    if (lang_tokens.dim() != 3 || lang_tokens.size(0) != 1 ||
-        lang_tokens.size(1) != c.lang_tokens || lang_tokens.size(2) != c.lang_dim) {
-        throw Error("HIPIE decode_for_training: expected language tokens [1, " +
-                    std::to_string(c.lang_tokens) + ", " + std::to_string(c.lang_dim) + "]");
-    }
-    if (!features.src.defined() || features.shapes.size() != static_cast<size_t>(c.n_levels)) {
-        throw Error(
-            "HIPIE decode_for_training: image features are empty or have the wrong number of "
-            "levels");
-    }
-    TransformerHeads heads{detr->boxes, detr->proposal_scorer};
-    const TransformerOutput t = detr->transformer(features.src, features.pos, features.shapes,
-                                                  lang_tokens.to(at::kFloat), heads);
-    const int64_t bg = c.num_bg_queries, k = c.num_proposals;
+    const TransformerOutput t =
+        run_transformer(*detr, c, features, lang_tokens, "decode_for_training");
     HipieTrainOutput out;
     for (size_t i = 0; i < static_cast<size_t>(c.dec_layers); ++i) {
-        const at::Tensor& hs = t.hs[i];
-        const at::Tensor ref_prev = i > 0 ? t.references[i - 1] : t.init_reference;
-        HipieLayerOutputs layer;
-        layer.logits = detr->classifiers[i](hs, t.lang)[0].narrow(0, bg, k);
-        layer.boxes =
-            (detr->boxes[i](hs) + inverse_sigmoid(ref_prev)).sigmoid()[0].narrow(0, bg, k);
-        layer.ious = detr->ious[i](hs)[0].select(-1, 0).narrow(0, bg, k);
-        layer.query_features = hs[0].narrow(0, bg, k);
-        layer.mask_reference = ref_prev[0].narrow(0, bg, k).narrow(1, 0, 2);
-        out.layers.push_back(layer);
+        out.layers.push_back(layer_outputs(*detr, c, t, i));
     }
     out.proposal_logits = t.proposal_logits[0];
     out.proposal_boxes = t.proposal_boxes[0];
-    std::vector<at::Tensor> maps;
-    int64_t start = 0;
-    for (size_t l = 0; l < 3; ++l) {
-        const LevelShape& s = features.shapes[l];
-        maps.push_back(
-            t.memory.narrow(1, start, s.h * s.w).transpose(1, 2).reshape({1, c.d_model, s.h, s.w}));
-        start += s.h * s.w;
-    }
-    out.mask_features = mask_head(maps);
+    out.mask_features = mask_feature_maps(mask_head, c, features, t.memory);
     return out;
 }
 
