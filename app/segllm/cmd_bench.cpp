@@ -29,6 +29,7 @@ const std::vector<OptionSpec>& bench_options() {
         {"repeats", "N", "runs of each mode (medians)", "3"},
         {"seed", "N", "seed of the weights, scene and conversation", "1"},
         {"floor", "", "also measure the floor (always on for segllm-7b)", ""},
+        {"no-floor", "", "do not measure the floor (not even for segllm-7b)", ""},
         {"json", "FILE", "also write the figures as JSON", ""},
         {"help", "", "show this help", ""},
     };
@@ -100,21 +101,28 @@ int run_bench(const std::vector<std::string>& argv) {
     if (args.has("image-file")) {
         options.image_file = args.value("image-file");
     }
-    options.floor = args.flag("floor") || options.config == "segllm-7b";
+    options.floor = (args.flag("floor") || options.config == "segllm-7b") && !args.flag("no-floor");
     options.log = [](const std::string& line) {
         std::fprintf(stderr, "bench: %s\n", line.c_str());
     };
 
-    const engine::BenchReport report = engine::run_bench(options);
-    std::printf("%s", engine::bench_report_text(report).c_str());
-    if (args.has("json")) {
-        const std::string path = args.value("json");
-        std::ofstream out(path, std::ios::binary);
-        out << engine::bench_report_json(report);
-        if (!out) {
-            throw Error("cannot write " + path);
+    // The figures are written as soon as they are measured (before the teardown).
+    options.on_report = [&](const engine::BenchReport& report) {
+        std::printf("%s", engine::bench_report_text(report).c_str());
+        std::fflush(stdout);
+        if (args.has("json")) {
+            const std::string path = args.value("json");
+            std::ofstream out(path, std::ios::binary);
+            out << engine::bench_report_json(report);
+            out.close();
+            if (!out) {
+                throw Error("cannot write " + path);
+            }
         }
-    }
+        std::fprintf(stderr, "bench: report written\n");
+    };
+    engine::run_bench(options);
+    std::fprintf(stderr, "bench: teardown done\n");
     return 0;
 }
 

@@ -1,6 +1,8 @@
-// segllm eval: scores a benchmark folder autoregressively (synthetic-world.md, "Scoring").
+// segllm eval: scores a benchmark folder autoregressively (synthetic-world.md, "Scoring"), or
+// (--generated N) the conversations `segllm gen-bench` would write, in memory, without files.
 
 #include "app/segllm/args.h"
+#include "app/segllm/bench_size.h"
 #include "app/segllm/model_args.h"
 #include "core/common/error.h"
 #include "core/engine/benchmark_eval.h"
@@ -9,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -27,9 +30,41 @@ const std::vector<OptionSpec>& eval_options() {
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"recompute", "", "run the whole conversation every round (no KV cache)", ""},
         {"json", "FILE", "also write the scores as JSON", ""},
+        {"generated", "N",
+         "score N generated conversations in memory (no BENCH_DIR; as gen-bench draws them)", ""},
+        {"seed", "S", "with --generated: random seed (as gen-bench --seed)", "0"},
+        {"gen-min-rounds", "R", "with --generated: fewest rounds (as gen-bench --min-rounds)", "1"},
+        {"gen-max-rounds", "R", "with --generated: most rounds (as gen-bench --max-rounds)", "4"},
+        {"size", "WxH|mixed", "with --generated: image size (as gen-bench --size)", "128x128"},
         {"help", "", "show this help", ""},
     };
     return specs;
+}
+
+// The generator options of --generated N (the same checks and defaults as gen-bench's).
+synth::BenchmarkOptions generated_options(const Args& args) {
+    synth::BenchmarkOptions options;
+    const long long count = args.integer("generated");
+    if (count < 1 || count > 1000000) {
+        throw Error("option '--generated' expects 1..1000000, got " + std::to_string(count));
+    }
+    options.count = static_cast<int>(count);
+    const long long seed = args.integer("seed");
+    if (seed < 0) {
+        throw Error("option '--seed' expects a non-negative integer, got " + std::to_string(seed));
+    }
+    options.seed = static_cast<std::uint64_t>(seed);
+    const long long min_rounds = args.integer("gen-min-rounds");
+    const long long max_rounds = args.integer("gen-max-rounds");
+    if (min_rounds < 1 || max_rounds > synth::kMaxRounds || min_rounds > max_rounds) {
+        throw Error("rounds must satisfy 1 <= --gen-min-rounds <= --gen-max-rounds <= " +
+                    std::to_string(synth::kMaxRounds) + ", got " + std::to_string(min_rounds) +
+                    " and " + std::to_string(max_rounds));
+    }
+    options.rounds.min_rounds = static_cast<int>(min_rounds);
+    options.rounds.max_rounds = static_cast<int>(max_rounds);
+    parse_benchmark_size(args.value("size"), options);
+    return options;
 }
 
 }  // namespace
@@ -39,23 +74,52 @@ int run_eval(const std::vector<std::string>& argv) {
     if (args.flag("help")) {
         std::printf(
             "Usage: segllm eval BENCH_DIR [--model DIR] [--max-rounds N] [--no-mask-memory]\n"
-            "                   [--json FILE] [--device auto|cpu|cuda]\n\n"
+            "                   [--json FILE] [--device auto|cpu|cuda]\n"
+            "       segllm eval --generated N [--seed S] [--gen-min-rounds R] [--gen-max-rounds "
+            "R]\n"
+            "                   [--size WxH|mixed] [the options above]\n\n"
             "Answers every conversation of a benchmark folder round by round ([k] names the\n"
             "model's own earlier output) and prints cIoU and gIoU per round, per relation type\n"
-            "and overall.\n\n"
+            "and overall. --generated scores, in memory, the N conversations that\n"
+            "`segllm gen-bench --count N` writes with the same seed, rounds and size, with the\n"
+            "same results as scoring that folder.\n\n"
             "Options:\n%s",
             format_options(eval_options()).c_str());
         return 0;
     }
-    if (args.positional().size() != 1) {
-        throw Error("expected one benchmark folder (see --help)");
+    const bool generated = args.has("generated");
+    if (generated && !args.positional().empty()) {
+        throw Error("--generated takes no benchmark folder, got '" + args.positional().front() +
+                    "' (see --help)");
+    }
+    if (!generated && args.positional().size() != 1) {
+        throw Error("expected one benchmark folder or --generated N (see --help)");
+    }
+    if (!generated) {
+        for (const char* name : {"seed", "gen-min-rounds", "gen-max-rounds", "size"}) {
+            if (args.has(name)) {
+                throw Error(std::string("option '--") + name + "' needs --generated (see --help)");
+            }
+        }
     }
     const long long max_rounds = args.integer("max-rounds");
     if (max_rounds < 0) {
         throw Error("option '--max-rounds' expects a non-negative integer, got " +
                     std::to_string(max_rounds));
     }
-    const auto entries = synth::read_benchmark(args.positional().front());
+    synth::BenchmarkOptions generator;
+    std::vector<synth::BenchmarkEntry> entries;
+    if (generated) {
+        generator = generated_options(args);
+    } else {
+#ifdef SEGLLM_HAVE_SYNTH_PNG
+        entries = synth::read_benchmark(args.positional().front());
+#else
+        throw Error(
+            "this build cannot read benchmark folders (built without OpenCV, so no PNG "
+            "masks): use --generated N");
+#endif
+    }
     const engine::Engine engine = load_engine(args);
 
     engine::EvalOptions options;
@@ -78,8 +142,17 @@ int run_eval(const std::vector<std::string>& argv) {
         }
         std::fflush(stderr);
     };
-    const engine::BenchmarkScores scores = engine::evaluate_benchmark(engine, entries, options);
-    std::printf("%zu conversations, model %s, mask memory %s\n\n%s", entries.size(),
+    engine::BenchmarkScores scores;
+    if (generated) {
+        scores = engine::evaluate_generated(engine, generator, options);
+    } else {
+#ifdef SEGLLM_HAVE_SYNTH_PNG
+        scores = engine::evaluate_benchmark(engine, entries, options);
+#endif
+    }
+    const std::size_t conversations =
+        generated ? static_cast<std::size_t>(generator.count) : entries.size();
+    std::printf("%zu conversations, model %s, mask memory %s\n\n%s", conversations,
                 engine.info().source.c_str(), options.session.mask_memory ? "on" : "off",
                 scores.to_table().c_str());
     if (args.has("json")) {

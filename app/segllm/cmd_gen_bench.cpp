@@ -2,6 +2,7 @@
 // (synthetic-world.md, "Benchmark format").
 
 #include "app/segllm/args.h"
+#include "app/segllm/bench_size.h"
 #include "core/common/error.h"
 #include "core/synth/benchmark_files.h"
 
@@ -29,30 +30,6 @@ const std::vector<OptionSpec>& gen_bench_options() {
         {"help", "", "show this help", ""},
     };
     return specs;
-}
-
-// "WxH", "N" (square) or "mixed" into the options; throws Error naming the bad value.
-void parse_size(const std::string& text, synth::BenchmarkOptions& options) {
-    if (text == "mixed") {
-        options.mixed_size = true;
-        return;
-    }
-    const std::size_t x = text.find('x');
-    const std::string w = text.substr(0, x);
-    const std::string h = x == std::string::npos ? w : text.substr(x + 1);
-    auto side = [&](const std::string& s) {
-        char* end = nullptr;
-        const long v = std::strtol(s.c_str(), &end, 10);
-        if (s.empty() || end == nullptr || *end != '\0' || v < synth::kMinImageSide ||
-            v > synth::kMaxImageSide) {
-            throw Error("option '--size' expects WxH with sides in " +
-                        std::to_string(synth::kMinImageSide) + ".." +
-                        std::to_string(synth::kMaxImageSide) + " or 'mixed', got '" + text + "'");
-        }
-        return static_cast<int>(v);
-    };
-    options.size.width = side(w);
-    options.size.height = side(h);
 }
 
 }  // namespace
@@ -98,7 +75,7 @@ int run_gen_bench(const std::vector<std::string>& argv) {
     }
     options.rounds.min_rounds = static_cast<int>(min_rounds);
     options.rounds.max_rounds = static_cast<int>(max_rounds);
-    parse_size(args.value("size"), options);
+    parse_benchmark_size(args.value("size"), options);
 
     const std::string out = args.value("out");
     std::error_code ec;

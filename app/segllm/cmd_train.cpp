@@ -25,7 +25,21 @@ const std::vector<OptionSpec>& train_options() {
         {"save-every", "K", "write a checkpoint every K steps (0: only at the end)", "250"},
         {"no-mask-memory", "", "ablation: no mask/box-encode rows (text still says instance k)",
          ""},
+        {"grounding", "W",
+         "weight of the training-only grounding probe loss on the <seg> tokens (0: off)", "5"},
+        {"clip-pretrain", "N",
+         "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
+         "none, the tower is trained jointly)",
+         "500"},
+        {"lr-llm", "LR", "peak learning rate of the LLM (embeddings, layers, norm, lm_head)",
+         "0.001"},
+        {"seg-detach", "F",
+         "fraction of the steps, from the start, in which the HIPIE losses stop at the <seg> "
+         "tokens (the LLM learns grounding from the probe first)",
+         "0.25"},
         {"resume", "", "continue the run in RUN_DIR from its last checkpoint", ""},
+        {"device", "cpu|cuda", "device to train on (cuda: the first GPU; cuda:N also accepted)",
+         "cpu"},
         {"threads", "T",
          "intra-op threads (0: all hardware threads; 1 is fastest on a busy 2-core machine)", "1"},
         {"help", "", "show this help", ""},
@@ -61,7 +75,8 @@ int run_train(const std::vector<std::string>& argv) {
         std::printf(
             "Usage: segllm train --out RUN_DIR [--steps N] [--batch B] [--seed S]\n"
             "                    [--config segllm-tiny] [--no-mask-memory] [--resume] "
-            "[--threads T]\n\n"
+            "[--threads T]\n"
+            "                    [--device cpu|cuda]\n\n"
             "Trains the model from scratch on generated shapes-world conversations (losses and\n"
             "optimisation of segllm-reference.md section 10). RUN_DIR/model/ (config.json,\n"
             "model.safetensors, tokenizer.model) is written every --save-every steps and at the\n"
@@ -93,11 +108,34 @@ int run_train(const std::vector<std::string>& argv) {
     }
     options.save_every = save_every;
     options.mask_memory = !args.flag("no-mask-memory");
+    options.grounding_weight = args.number("grounding");
+    if (!(options.grounding_weight >= 0)) {
+        throw Error("option '--grounding' expects a weight of 0 or more, got " +
+                    args.value("grounding"));
+    }
+    const long long clip_steps = args.integer("clip-pretrain");
+    if (clip_steps < 0) {
+        throw Error("option '--clip-pretrain' expects 0 or more steps, got " +
+                    std::to_string(clip_steps));
+    }
+    options.clip_pretrain_steps = clip_steps;
+    options.lr_llm = args.number("lr-llm");
+    if (!(options.lr_llm > 0 && options.lr_llm < 1)) {
+        throw Error("option '--lr-llm' expects a learning rate in (0, 1), got " +
+                    args.value("lr-llm"));
+    }
+    options.seg_detach_fraction = args.number("seg-detach");
+    if (!(options.seg_detach_fraction >= 0 && options.seg_detach_fraction <= 1)) {
+        throw Error("option '--seg-detach' expects a fraction in 0..1, got " +
+                    args.value("seg-detach"));
+    }
     options.resume = args.flag("resume");
     if (options.resume &&
         !std::filesystem::exists(std::filesystem::path(options.run_dir) / "trainer_state.json")) {
         throw Error(options.run_dir + ": no trainer_state.json to resume from");
     }
+    options.device = args.value("device");
+    train::training_device(options.device);  // unknown or unavailable: fail before any work
     const long long threads = args.integer("threads");
     if (threads < 0) {
         throw Error("option '--threads' expects 0 or more, got " + std::to_string(threads));
@@ -106,9 +144,10 @@ int run_train(const std::vector<std::string>& argv) {
 
     train::Trainer trainer(options);
     const std::int64_t first = trainer.step_count();
-    std::fprintf(stderr, "train: %s, %lld steps of %d conversations, %d threads, run %s%s\n",
-                 options.config_name.c_str(), static_cast<long long>(trainer.options().steps),
-                 trainer.options().batch, used, options.run_dir.c_str(),
+    std::fprintf(stderr, "train: %s on %s, %lld steps of %d conversations, %d threads, run %s%s\n",
+                 options.config_name.c_str(), trainer.model().device.str().c_str(),
+                 static_cast<long long>(trainer.options().steps), trainer.options().batch, used,
+                 options.run_dir.c_str(),
                  first > 0 ? (" (resumed at step " + std::to_string(first) + ")").c_str() : "");
     double elapsed = 0.0;
     trainer.run([&](const train::StepReport& r) {
@@ -117,11 +156,11 @@ int run_train(const std::vector<std::string>& argv) {
         const double eta = per_step * static_cast<double>(trainer.options().steps - r.step);
         std::fprintf(stderr,
                      "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-                     "dice %.4f)  lr %.2e  %.2f s/step  ETA %s\n",
+                     "dice %.4f ground %.4f)  lr %.2e  %.2f s/step  ETA %s\n",
                      static_cast<long long>(r.step),
                      static_cast<long long>(trainer.options().steps), r.loss.total, r.loss.lm,
-                     r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice, r.lr, per_step,
-                     duration_text(eta).c_str());
+                     r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice, r.loss.grounding,
+                     r.lr, per_step, duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

@@ -10,10 +10,10 @@ int run_export(const std::vector<std::string>& args);
 int run_check_model(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
 #ifdef SEGLLM_HAVE_SYNTH_PNG
 int run_gen_bench(const std::vector<std::string>& args);
 int run_chat(const std::vector<std::string>& args);
-int run_eval(const std::vector<std::string>& args);
 #endif
 #if defined(SEGLLM_HAVE_SYNTH_PNG) && defined(SEGLLM_HAVE_EXPORT)
 int run_run(const std::vector<std::string>& args);
@@ -23,8 +23,7 @@ const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
         {"check-model", "load a model folder and report its configuration and tensors",
          &run_check_model},
-        {"train", "train a model from scratch on generated shapes-world conversations",
-         &run_train},
+        {"train", "train a model from scratch on generated shapes-world conversations", &run_train},
         {"bench", "time image open and each round (incremental and recompute), peak memory",
          &run_bench},
 #ifdef SEGLLM_HAVE_EXPORT
@@ -33,9 +32,10 @@ const std::vector<Command>& commands() {
 #ifdef SEGLLM_HAVE_SYNTH_PNG
         {"chat", "a terminal conversation with an image (prints each instance, writes an overlay)",
          &run_chat},
-        {"eval", "score a benchmark folder autoregressively (cIoU / gIoU per round and type)",
-         &run_eval},
 #endif
+        {"eval",
+         "score a benchmark folder or N generated conversations (cIoU / gIoU per round and type)",
+         &run_eval},
 #if defined(SEGLLM_HAVE_SYNTH_PNG) && defined(SEGLLM_HAVE_EXPORT)
         {"run", "run one benchmark conversation: masks, overlay and COCO JSON", &run_run},
 #endif

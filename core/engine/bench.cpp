@@ -368,7 +368,9 @@ BenchReport run_bench(const BenchOptions& options) {
         report.has_floor = true;
         report.weight_bytes = layer_params * element;
         report.bandwidth_gb_s = measure_bandwidth(device);
+        say(options, "bandwidth: " + std::to_string(report.bandwidth_gb_s) + " GB/s");
         report.matmul_tflops = measure_matmul(device, model.dtype());
+        say(options, "matmul: " + std::to_string(report.matmul_tflops) + " TFLOP/s");
         for (BenchRound& round : report.rounds) {
             // 2 FLOPs per weight per token, plus attention scores and weighted sum:
             // 4 * hidden per (query, key) pair per layer.
@@ -383,6 +385,9 @@ BenchReport run_bench(const BenchOptions& options) {
             const double compute_ms = round.floor_flops / (report.matmul_tflops * 1e12) * 1e3;
             round.floor_ms = std::max(memory_ms, compute_ms);
         }
+    }
+    if (options.on_report) {
+        options.on_report(report);
     }
     return report;
 }

@@ -18,6 +18,8 @@
 
 namespace segllm::engine {
 
+struct BenchReport;
+
 struct BenchOptions {
     std::string model_dir;  // a model folder; empty: `config` with random weights
     std::string config;     // a preset ("segllm-tiny", "segllm-7b") used when model_dir is empty
@@ -32,6 +34,9 @@ struct BenchOptions {
     std::uint64_t seed = 1;  // weights, scene and conversation
     bool floor = false;      // also measure bandwidth / matmul throughput and the round floor
     std::function<void(const std::string&)> log;  // progress lines (optional)
+    // Called with the finished report before the model and the session are torn down
+    // (optional), so the figures are out even if the teardown fails.
+    std::function<void(const BenchReport&)> on_report;
 };
 
 struct BenchRound {

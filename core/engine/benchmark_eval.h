@@ -1,8 +1,9 @@
 #pragma once
-// Scoring a benchmark folder autoregressively (synthetic-world.md, "Scoring"): each
-// conversation's rounds are asked in order in one session, so [k] refers to the model's own
-// output of round k; each round's mask is compared with its ground truth at the image's size.
-// Built with OpenCV only (images and masks are PNG files).
+// Scoring a benchmark autoregressively (synthetic-world.md, "Scoring"): each conversation's
+// rounds are asked in order in one session, so [k] refers to the model's own output of round k;
+// each round's mask is compared with its ground truth at the image's size. A benchmark folder
+// (PNG images and masks) needs OpenCV (SEGLLM_HAVE_SYNTH_PNG); a generated benchmark is scored
+// in memory and needs no image codec.
 
 #include "core/engine/engine.h"
 #include "core/engine/metrics.h"
@@ -22,11 +23,21 @@ struct EvalOptions {
     const std::atomic<bool>* cancel = nullptr;  // checked between rounds (throws Cancelled)
 };
 
+#ifdef SEGLLM_HAVE_SYNTH_PNG
 // Runs and scores the conversations. Rounds without a ground-truth mask are asked but not
 // scored. Throws segllm::Error naming the JSON file of the conversation that failed (an
 // unreadable image or mask, a mask of another size, a round the model refused).
 BenchmarkScores evaluate_benchmark(const Engine& engine,
                                    const std::vector<synth::BenchmarkEntry>& entries,
+                                   const EvalOptions& options = {});
+#endif
+
+// Runs and scores conversations 0..generated.count-1 of a generated benchmark
+// (synth::benchmark_conversation), without files: the same scores as writing them with
+// synth::write_benchmark(dir, generated) and scoring read_benchmark(dir) with
+// evaluate_benchmark. Throws segllm::Error for a count below 1, and naming the conversation
+// (its file stem, "scene_0007") when one cannot be drawn or a round is refused.
+BenchmarkScores evaluate_generated(const Engine& engine, const synth::BenchmarkOptions& generated,
                                    const EvalOptions& options = {});
 
 }  // namespace segllm::engine

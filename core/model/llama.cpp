@@ -10,6 +10,50 @@
 
 namespace segllm::model {
 
+namespace {
+
+at::TensorOptions init_options(const LlmInit& init) {
+    return at::TensorOptions().device(init.device).dtype(init.dtype);
+}
+
+// A bias-free Linear in -> out. With init.direct the module is constructed with a 1 x 1
+// placeholder weight (cheap, on the CPU) whose data is then replaced by the real [out, in]
+// tensor allocated on the target device in the target dtype.
+torch::nn::Linear make_linear(std::int64_t in, std::int64_t out, const LlmInit& init) {
+    if (!init.direct) {
+        return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+    }
+    torch::nn::Linear linear(torch::nn::LinearOptions(1, 1).bias(false));
+    linear->options.in_features(in).out_features(out);
+    at::NoGradGuard no_grad;
+    at::Tensor weight = at::empty({out, in}, init_options(init));
+    if (!init.uninitialised) {
+        // LibTorch's kaiming_uniform_(a = sqrt(5)) bound for a Linear: 1 / sqrt(fan_in).
+        const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+        weight.uniform_(-bound, bound);
+    }
+    linear->weight.set_data(weight);
+    return linear;
+}
+
+// The token embedding [vocab, hidden]; with init.direct built as make_linear does.
+torch::nn::Embedding make_embedding(std::int64_t vocab, std::int64_t hidden, const LlmInit& init) {
+    if (!init.direct) {
+        return torch::nn::Embedding(vocab, hidden);
+    }
+    torch::nn::Embedding embedding(torch::nn::EmbeddingOptions(1, 1));
+    embedding->options.num_embeddings(vocab).embedding_dim(hidden);
+    at::NoGradGuard no_grad;
+    at::Tensor weight = at::empty({vocab, hidden}, init_options(init));
+    if (!init.uninitialised) {
+        weight.normal_(0.0, 1.0);  // LibTorch's Embedding initialisation
+    }
+    embedding->weight.set_data(weight);
+    return embedding;
+}
+
+}  // namespace
+
 // ---------------------------------------------------------------------------------------------
 // RMSNorm and rotary embeddings
 
@@ -52,21 +96,18 @@ at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& rotary) {
 // ---------------------------------------------------------------------------------------------
 // attention, MLP, layer
 
-LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& config, std::int64_t layer_index)
+LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& config, std::int64_t layer_index,
+                                       const LlmInit& init)
     : heads_(config.num_attention_heads),
       kv_heads_(config.num_key_value_heads),
       head_dim_(config.head_dim()),
       layer_index_(layer_index) {
     const std::int64_t h = config.hidden_size;
     const std::int64_t kv = kv_heads_ * head_dim_;
-    q_proj =
-        register_module("q_proj", torch::nn::Linear(torch::nn::LinearOptions(h, h).bias(false)));
-    k_proj =
-        register_module("k_proj", torch::nn::Linear(torch::nn::LinearOptions(h, kv).bias(false)));
-    v_proj =
-        register_module("v_proj", torch::nn::Linear(torch::nn::LinearOptions(h, kv).bias(false)));
-    o_proj =
-        register_module("o_proj", torch::nn::Linear(torch::nn::LinearOptions(h, h).bias(false)));
+    q_proj = register_module("q_proj", make_linear(h, h, init));
+    k_proj = register_module("k_proj", make_linear(h, kv, init));
+    v_proj = register_module("v_proj", make_linear(h, kv, init));
+    o_proj = register_module("o_proj", make_linear(h, h, init));
 }
 
 at::Tensor LlamaAttentionImpl::forward(at::Tensor hidden, const RotaryTables& rotary,
@@ -112,24 +153,22 @@ at::Tensor LlamaAttentionImpl::forward(at::Tensor hidden, const RotaryTables& ro
     return o_proj->forward(context);
 }
 
-LlamaMlpImpl::LlamaMlpImpl(const LlamaConfig& config) {
+LlamaMlpImpl::LlamaMlpImpl(const LlamaConfig& config, const LlmInit& init) {
     const std::int64_t h = config.hidden_size;
     const std::int64_t i = config.intermediate_size;
-    gate_proj =
-        register_module("gate_proj", torch::nn::Linear(torch::nn::LinearOptions(h, i).bias(false)));
-    up_proj =
-        register_module("up_proj", torch::nn::Linear(torch::nn::LinearOptions(h, i).bias(false)));
-    down_proj =
-        register_module("down_proj", torch::nn::Linear(torch::nn::LinearOptions(i, h).bias(false)));
+    gate_proj = register_module("gate_proj", make_linear(h, i, init));
+    up_proj = register_module("up_proj", make_linear(h, i, init));
+    down_proj = register_module("down_proj", make_linear(i, h, init));
 }
 
 at::Tensor LlamaMlpImpl::forward(at::Tensor x) {
     return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
 }
 
-LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig& config, std::int64_t layer_index) {
-    self_attn = register_module("self_attn", LlamaAttention(config, layer_index));
-    mlp = register_module("mlp", LlamaMlp(config));
+LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig& config, std::int64_t layer_index,
+                                             const LlmInit& init) {
+    self_attn = register_module("self_attn", LlamaAttention(config, layer_index, init));
+    mlp = register_module("mlp", LlamaMlp(config, init));
     input_layernorm =
         register_module("input_layernorm", RmsNorm(config.hidden_size, config.rms_norm_eps));
     post_attention_layernorm = register_module("post_attention_layernorm",
@@ -145,14 +184,16 @@ at::Tensor LlamaDecoderLayerImpl::forward(at::Tensor hidden, const RotaryTables&
 // ---------------------------------------------------------------------------------------------
 // model
 
-LlavaLlamaModelImpl::LlavaLlamaModelImpl(const LlamaConfig& config) : config_(config) {
+LlavaLlamaModelImpl::LlavaLlamaModelImpl(const LlamaConfig& config, const LlmInit& init)
+    : config_(config) {
     validate_llama_config(config, "LLaMA configuration");
-    build_decoder();
+    build_decoder(init);
 }
 
-LlavaLlamaModelImpl::LlavaLlamaModelImpl(const SegllmConfig& config) : config_(config.llm) {
+LlavaLlamaModelImpl::LlavaLlamaModelImpl(const SegllmConfig& config, const LlmInit& init)
+    : config_(config.llm) {
     validate_llava_config(config, "model configuration");
-    build_decoder();
+    build_decoder(init);
     vision_tower = register_module("vision_tower", ClipVisionTower(config.vision));
     mm_projector = register_module("mm_projector", make_mm_projector(config.projector));
     mask_enc_head = register_module("mask_enc_head", make_mask_enc_head(config.projector));
@@ -160,12 +201,12 @@ LlavaLlamaModelImpl::LlavaLlamaModelImpl(const SegllmConfig& config) : config_(c
         register_module("segmentator_predictor", make_segmentator_predictor(config.projector));
 }
 
-void LlavaLlamaModelImpl::build_decoder() {
+void LlavaLlamaModelImpl::build_decoder(const LlmInit& init) {
     embed_tokens = register_module("embed_tokens",
-                                   torch::nn::Embedding(config_.vocab_size, config_.hidden_size));
+                                   make_embedding(config_.vocab_size, config_.hidden_size, init));
     layers = register_module("layers", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config_.num_hidden_layers; ++i) {
-        layer_list_.push_back(LlamaDecoderLayer(config_, i));
+        layer_list_.push_back(LlamaDecoderLayer(config_, i, init));
         layers->push_back(layer_list_.back());
     }
     norm = register_module("norm", RmsNorm(config_.hidden_size, config_.rms_norm_eps));
@@ -214,20 +255,17 @@ at::Tensor LlavaLlamaModelImpl::forward(at::Tensor inputs_embeds, KvCache* cache
     return norm->forward(hidden);
 }
 
-LlavaLlamaForCausalLMImpl::LlavaLlamaForCausalLMImpl(const LlamaConfig& config) {
-    model = register_module("model", LlavaLlamaModel(config));
-    lm_head = register_module(
-        "lm_head",
-        torch::nn::Linear(
-            torch::nn::LinearOptions(config.hidden_size, config.vocab_size).bias(false)));
+LlavaLlamaForCausalLMImpl::LlavaLlamaForCausalLMImpl(const LlamaConfig& config,
+                                                     const LlmInit& init) {
+    model = register_module("model", LlavaLlamaModel(config, init));
+    lm_head = register_module("lm_head", make_linear(config.hidden_size, config.vocab_size, init));
 }
 
-LlavaLlamaForCausalLMImpl::LlavaLlamaForCausalLMImpl(const SegllmConfig& config) {
-    model = register_module("model", LlavaLlamaModel(config));
-    lm_head = register_module(
-        "lm_head",
-        torch::nn::Linear(
-            torch::nn::LinearOptions(config.llm.hidden_size, config.llm.vocab_size).bias(false)));
+LlavaLlamaForCausalLMImpl::LlavaLlamaForCausalLMImpl(const SegllmConfig& config,
+                                                     const LlmInit& init) {
+    model = register_module("model", LlavaLlamaModel(config, init));
+    lm_head = register_module("lm_head",
+                              make_linear(config.llm.hidden_size, config.llm.vocab_size, init));
 }
 
 LlamaOutput LlavaLlamaForCausalLMImpl::forward(at::Tensor inputs_embeds, KvCache* cache,

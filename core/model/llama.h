@@ -14,6 +14,8 @@
 #include "core/model/projector.h"
 
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/container/sequential.h>
@@ -24,6 +26,21 @@
 #include <vector>
 
 namespace segllm::model {
+
+// How the decoder's large tensors (embed_tokens, the seven projections of every layer, lm_head:
+// almost all of a 7B model) are created. Default: LibTorch's module constructors (CPU, the
+// default dtype, LibTorch's initialisation on the CPU). `direct`: each is allocated once on
+// `device` in `dtype` and, unless `uninitialised`, filled there with LibTorch's default
+// distributions (Linear: U(-1/sqrt(in), 1/sqrt(in)); Embedding: N(0, 1)) from the device's
+// generator, so no float32 or host copy of them ever exists. `uninitialised` (only with direct)
+// leaves their memory as allocated, for a loader that overwrites every tensor. The small rest
+// (norms, vision tower, projectors) is always built by LibTorch on the CPU.
+struct LlmInit {
+    at::Device device{at::kCPU};
+    at::ScalarType dtype = at::kFloat;
+    bool direct = false;
+    bool uninitialised = false;
+};
 
 // RMSNorm as in HF LLaMA: computed in float32, x * rsqrt(mean(x^2) + eps), cast back to the
 // input dtype, times `weight` (initialised to ones).
@@ -57,7 +74,8 @@ at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& rotary);
 class LlamaAttentionImpl : public torch::nn::Module {
 public:
     // `layer_index` selects this layer's slot in a KvCache.
-    LlamaAttentionImpl(const LlamaConfig& config, std::int64_t layer_index);
+    LlamaAttentionImpl(const LlamaConfig& config, std::int64_t layer_index,
+                       const LlmInit& init = {});
     // hidden [B, T, H] -> [B, T, H]. With a cache, the new keys/values are appended and the
     // queries attend to every cached position plus the causal part of the new ones.
     at::Tensor forward(at::Tensor hidden, const RotaryTables& rotary, KvCache* cache = nullptr);
@@ -78,7 +96,7 @@ TORCH_MODULE(LlamaAttention);
 // SwiGLU feed-forward: down_proj(silu(gate_proj(x)) * up_proj(x)).
 class LlamaMlpImpl : public torch::nn::Module {
 public:
-    explicit LlamaMlpImpl(const LlamaConfig& config);
+    explicit LlamaMlpImpl(const LlamaConfig& config, const LlmInit& init = {});
     at::Tensor forward(at::Tensor x);
 
     torch::nn::Linear gate_proj{nullptr};
@@ -90,7 +108,8 @@ TORCH_MODULE(LlamaMlp);
 // Pre-norm block: h += self_attn(input_layernorm(h)); h += mlp(post_attention_layernorm(h)).
 class LlamaDecoderLayerImpl : public torch::nn::Module {
 public:
-    LlamaDecoderLayerImpl(const LlamaConfig& config, std::int64_t layer_index);
+    LlamaDecoderLayerImpl(const LlamaConfig& config, std::int64_t layer_index,
+                          const LlmInit& init = {});
     at::Tensor forward(at::Tensor hidden, const RotaryTables& rotary, KvCache* cache = nullptr);
 
     LlamaAttention self_attn{nullptr};
@@ -105,9 +124,9 @@ TORCH_MODULE(LlamaDecoderLayer);
 class LlavaLlamaModelImpl : public torch::nn::Module {
 public:
     // Decoder only (embed_tokens, layers, norm).
-    explicit LlavaLlamaModelImpl(const LlamaConfig& config);
+    explicit LlavaLlamaModelImpl(const LlamaConfig& config, const LlmInit& init = {});
     // Decoder plus vision_tower, mm_projector, mask_enc_head and segmentator_predictor.
-    explicit LlavaLlamaModelImpl(const SegllmConfig& config);
+    explicit LlavaLlamaModelImpl(const SegllmConfig& config, const LlmInit& init = {});
 
     // inputs_embeds [B, T, H] -> hidden states after the final norm [B, T, H]. `positions`
     // (int64 [T] or [B, T]) defaults to cache length + 0..T-1. With a cache the new positions are
@@ -130,7 +149,7 @@ public:
     torch::nn::Sequential segmentator_predictor{nullptr};
 
 private:
-    void build_decoder();
+    void build_decoder(const LlmInit& init);
 
     LlamaConfig config_;
     std::vector<LlamaDecoderLayer> layer_list_;  // typed handles of `layers`
@@ -146,8 +165,9 @@ struct LlamaOutput {
 // The root module: "model" plus the untied "lm_head".
 class LlavaLlamaForCausalLMImpl : public torch::nn::Module {
 public:
-    explicit LlavaLlamaForCausalLMImpl(const LlamaConfig& config);
-    explicit LlavaLlamaForCausalLMImpl(const SegllmConfig& config);
+    // `init`: see LlmInit (lm_head is one of the large tensors).
+    explicit LlavaLlamaForCausalLMImpl(const LlamaConfig& config, const LlmInit& init = {});
+    explicit LlavaLlamaForCausalLMImpl(const SegllmConfig& config, const LlmInit& init = {});
 
     // See LlavaLlamaModelImpl::forward; `with_logits` also applies lm_head.
     LlamaOutput forward(at::Tensor inputs_embeds, KvCache* cache = nullptr,

@@ -82,12 +82,14 @@ at::ScalarType dtype_of_key(const std::string& key, at::ScalarType load_dtype) {
     return is_segmentator_key(key) ? at::kFloat : load_dtype;
 }
 
-// Builds the LLaMA side (with its LibTorch default initialisation) with the default dtype set to
-// `dtype`, so that a bf16/f16 model never holds a float32 copy of its weights. The default dtype
-// is process-wide: constructions are serialised and the previous value restored.
-LlavaLlamaForCausalLM build_llm(const SegllmConfig& config, at::ScalarType dtype) {
+// Builds the LLaMA side with the default dtype set to `dtype` (its small modules: norms, vision
+// tower, projectors, LibTorch's default initialisation), and its large tensors as `init` says,
+// so that a bf16/f16 model never holds a float32 copy of its weights. The default dtype is
+// process-wide: constructions are serialised and the previous value restored.
+LlavaLlamaForCausalLM build_llm(const SegllmConfig& config, at::ScalarType dtype,
+                                const LlmInit& init) {
     if (dtype == at::kFloat) {
-        return LlavaLlamaForCausalLM(config);
+        return LlavaLlamaForCausalLM(config, init);
     }
     static std::mutex mutex;
     const std::lock_guard<std::mutex> lock(mutex);
@@ -98,18 +100,20 @@ LlavaLlamaForCausalLM build_llm(const SegllmConfig& config, at::ScalarType dtype
     } restore{previous};
     c10::set_default_dtype(caffe2::TypeMeta::fromScalarType(dtype));
     try {
-        return LlavaLlamaForCausalLM(config);
+        return LlavaLlamaForCausalLM(config, init);
     } catch (const std::exception&) {
         // An initialiser without a kernel for this dtype: build in float32 and convert later.
         c10::set_default_dtype(previous);
-        return LlavaLlamaForCausalLM(config);
+        return LlavaLlamaForCausalLM(config, init);
     }
 }
 
-std::unique_ptr<SegllmModel::Impl> build(const SegllmConfig& config, at::ScalarType construct) {
+// `construct`: the default dtype while the small modules are built; `init`: the large tensors.
+std::unique_ptr<SegllmModel::Impl> build(const SegllmConfig& config, at::ScalarType construct,
+                                         const LlmInit& init) {
     auto impl = std::make_unique<SegllmModel::Impl>();
     impl->config = config;
-    impl->net = build_llm(config, construct);
+    impl->net = build_llm(config, construct, init);
     impl->segmentator = hipie::HipieSegmentator(config.hipie);
     impl->net->model->register_module("segmentator", impl->segmentator);
     return impl;
@@ -209,7 +213,15 @@ std::shared_ptr<SegllmModel> SegllmModel::load(const std::string& dir, const Loa
     r.files = checkpoint.files();
 
     step(0.03, "building the model");
-    std::unique_ptr<Impl> impl = build(config, dtype);
+    // The decoder's large tensors are allocated on the device in the load dtype and left
+    // uninitialised: every one of them is overwritten from the checkpoint below (a missing one
+    // is an error above), so a 7B model needs neither host memory nor CPU time for them.
+    LlmInit init;
+    init.device = device.device;
+    init.dtype = dtype;
+    init.direct = true;
+    init.uninitialised = true;
+    std::unique_ptr<Impl> impl = build(config, dtype, init);
     impl->device = device.device;
     impl->dtype = dtype;
     r.parameter_counts = parameter_counts(*impl->net);
@@ -285,7 +297,15 @@ std::shared_ptr<SegllmModel> SegllmModel::random(const SegllmConfig& config, std
     const at::ScalarType dtype = resolve_dtype(options.dtype);
     const DeviceChoice device = resolve_device(options.device);
     at::manual_seed(seed);
-    std::unique_ptr<Impl> impl = build(config, at::kFloat);
+    // float32 on the CPU: LibTorch's constructors, as always (the small rest is converted by
+    // place()). Otherwise the decoder's large tensors are created and initialised directly on
+    // the device in the target dtype (LlmInit::direct): a 7B bf16 model needs no float32 host
+    // copy and its random numbers come from the device's generator.
+    LlmInit init;
+    init.device = device.device;
+    init.dtype = dtype;
+    init.direct = dtype != at::kFloat || !device.device.is_cpu();
+    std::unique_ptr<Impl> impl = build(config, at::kFloat, init);
     impl->tokenizer = std::move(tokenizer);
     impl->device = device.device;
     impl->dtype = dtype;

@@ -93,7 +93,11 @@ public:
     static std::shared_ptr<SegllmModel> load(const std::string& dir, const LoadOptions& options,
                                              LoadReport* report = nullptr);
     // A model with freshly initialised weights (seeded: the same seed gives the same weights),
-    // for tests and benchmarks, on options.device in options.dtype. The tokenizer is optional
+    // for tests and benchmarks, on options.device in options.dtype. Except for float32 on the
+    // CPU (LibTorch's constructors, as before), the decoder's large tensors are created and
+    // initialised directly on the device in the dtype (LlmInit::direct): a 7B bf16 model needs
+    // no float32 host copy, and on a GPU their random numbers come from the GPU's generator (so
+    // the values depend on the device). The tokenizer is optional
     // (nullptr: callers pass token ids themselves, and the 11 SegLLM tokens are taken to be the
     // last ids of the vocabulary). Throws segllm::Error for an invalid configuration or a
     // tokenizer whose vocab_size differs from the configuration's.

@@ -74,7 +74,7 @@ at::Tensor box_cost(const at::Tensor& pred_boxes, const at::Tensor& gt_boxes,
 }
 
 std::vector<std::int64_t> assign(const at::Tensor& cost) {
-    const at::Tensor c = cost.to(at::kDouble).contiguous().cpu();
+    const at::Tensor c = cost.to(at::kCPU, at::kDouble).contiguous();  // one host copy
     const int rows = static_cast<int>(c.size(0)), cols = static_cast<int>(c.size(1));
     std::vector<double> values(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
     // Rows are queries, columns targets: transpose so that each target gets one query.
@@ -161,13 +161,15 @@ at::Tensor matching_cost(const HipieLayerPrediction& pred, const std::vector<Hip
                          const HipieLossWeights& w) {
     check_prediction(pred, targets);
     at::NoGradGuard no_grad;
-    const auto f64 = at::TensorOptions().dtype(at::kDouble);
+    // Computed where the prediction is (only the [Q, N] result goes to the host for the
+    // assignment, not the [Q, h, w] masks); float64 on every device.
+    const auto f64 = pred.logits.options().dtype(at::kDouble);
     const int64_t q = pred.logits.size(0);
     const auto n = static_cast<int64_t>(targets.size());
     if (n == 0) {
         return at::zeros({q, 0}, f64);
     }
-    const at::Tensor p = pred.logits.detach().to(at::kDouble).cpu().sigmoid();
+    const at::Tensor p = pred.logits.detach().to(at::kDouble).sigmoid();
     auto [pos, neg] = focal_costs(p, w.focal_alpha, w.focal_gamma);
     std::vector<at::Tensor> cls;
     for (const HipieTarget& g : targets) {
@@ -176,10 +178,10 @@ at::Tensor matching_cost(const HipieLayerPrediction& pred, const std::vector<Hip
             (pos.narrow(1, g.token_begin, len) - neg.narrow(1, g.token_begin, len)).mean(1));
     }
     at::Tensor cost = w.cost_class * at::stack(cls, 1);
-    cost = cost + box_cost(pred.boxes.detach().to(at::kDouble).cpu(), stack_boxes(targets, f64), w);
+    cost = cost + box_cost(pred.boxes.detach().to(at::kDouble), stack_boxes(targets, f64), w);
     if (pred.masks.defined()) {
-        const at::Tensor logits = pred.masks.detach().to(at::kDouble).cpu().flatten(1);  // [Q, P]
-        const at::Tensor y = stack_masks(targets, f64);                                  // [N, P]
+        const at::Tensor logits = pred.masks.detach().to(at::kDouble).flatten(1);  // [Q, P]
+        const at::Tensor y = stack_masks(targets, f64);                            // [N, P]
         const double pixels = static_cast<double>(logits.size(1));
         const at::Tensor s = logits.sigmoid();
         auto [mpos, mneg] = focal_costs(s, w.focal_alpha, w.focal_gamma);
@@ -270,16 +272,16 @@ HipieLossTerms proposal_loss(const at::Tensor& logits, const at::Tensor& boxes,
     HipieLossTerms out = HipieLossTerms::zeros(options);
     at::Tensor target = at::zeros_like(logits);
     if (!targets.empty()) {
-        const auto f64 = at::TensorOptions().dtype(at::kDouble);
+        const auto f64 = options.dtype(at::kDouble);  // on the logits' device, as matching_cost
         at::Tensor cost;
         {
             at::NoGradGuard no_grad;
-            const at::Tensor p = logits.detach().to(at::kDouble).cpu().sigmoid();
+            const at::Tensor p = logits.detach().to(at::kDouble).sigmoid();
             auto [pos, neg] = focal_costs(p, w.focal_alpha, w.focal_gamma);
             cost = (w.cost_class * (pos - neg))
                        .unsqueeze(1)
                        .expand({logits.size(0), static_cast<int64_t>(targets.size())}) +
-                   box_cost(boxes.detach().to(at::kDouble).cpu(), stack_boxes(targets, f64), w);
+                   box_cost(boxes.detach().to(at::kDouble), stack_boxes(targets, f64), w);
         }
         const std::vector<std::int64_t> queries = assign(cost);
         const at::Tensor index =

@@ -75,11 +75,11 @@ at::Tensor sigmoid_focal_loss(const at::Tensor& logits, const at::Tensor& target
 // logits, targets [N, P] -> [N].
 at::Tensor dice_loss(const at::Tensor& logits, const at::Tensor& targets);
 
-// The matching cost [Q, N] (float64, no gradient): class (focal positive minus negative cost of
-// the query's logits, averaged over the target's tokens), L1 of the cxcywh boxes, -GIoU, mask
-// (focal, averaged over pixels) and dice (1 - dice coefficient), weighted by the cost_* weights.
-// Mask costs are used only when pred.masks is defined. Throws segllm::Error on shape mismatches
-// or a token span outside [0, T).
+// The matching cost [Q, N] (float64 on pred's device, no gradient): class (focal positive minus
+// negative cost of the query's logits, averaged over the target's tokens), L1 of the cxcywh boxes,
+// -GIoU, mask (focal, averaged over pixels) and dice (1 - dice coefficient), weighted by the cost_*
+// weights. Mask costs are used only when pred.masks is defined. Throws segllm::Error on shape
+// mismatches or a token span outside [0, T).
 at::Tensor matching_cost(const HipieLayerPrediction& pred, const std::vector<HipieTarget>& targets,
                          const HipieLossWeights& weights);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 namespace segllm::train {
 
@@ -78,12 +79,14 @@ void AdamW::load_state(const std::map<std::string, at::Tensor>& tensors, std::in
 
 double clip_grad_norm(const std::vector<at::Tensor>& params, double max_norm) {
     at::NoGradGuard no_grad;
-    double total = 0.0;
+    // The squares are summed per parameter in float64 where the gradients are; one host read.
+    std::vector<at::Tensor> sums;
     for (const at::Tensor& p : params) {
         if (p.grad().defined()) {
-            total += p.grad().to(at::kDouble).pow(2).sum().item<double>();
+            sums.push_back(p.grad().to(at::kDouble).pow(2).sum());
         }
     }
+    const double total = sums.empty() ? 0.0 : at::stack(sums).sum().item<double>();
     const double norm = std::sqrt(total);
     if (norm > max_norm) {
         const double scale = max_norm / (norm + 1e-6);

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/model/mask_encode.h"
+#include "core/synth/world.h"
 #include "core/text/conversation.h"
 #include "core/text/references.h"
 
@@ -19,6 +20,13 @@ const Mask& instance_mask(const synth::Conversation& c, int id, const char* what
                     " is not in the scene");
     }
     return c.scene.instances[static_cast<size_t>(id)].mask;
+}
+
+void set_attributes(FrameTarget& t, const synth::Conversation& c, int id) {
+    const synth::Instance& inst = c.scene.instances[static_cast<size_t>(id)];
+    t.colour = static_cast<int>(inst.colour);
+    t.kind = inst.kind == synth::InstanceKind::dot ? static_cast<int>(synth::all_shapes().size())
+                                                   : static_cast<int>(inst.shape);
 }
 
 }  // namespace
@@ -116,6 +124,7 @@ TrainingSample build_sample(const synth::Conversation& conversation,
         sg.round = static_cast<int>(r) + 1;
         sg.target = frame_target(instance_mask(conversation, round.answer, "answer"), s.frame,
                                  options.mask_stride);
+        set_attributes(sg.target, conversation, round.answer);
         if (!round.references.empty()) {
             const int ref_round = round.references.front();
             if (ref_round < 1 || ref_round > static_cast<int>(r)) {
@@ -127,6 +136,8 @@ TrainingSample build_sample(const synth::Conversation& conversation,
                 instance_mask(conversation, rounds[static_cast<size_t>(ref_round - 1)].answer,
                               "referenced"),
                 s.frame, options.mask_stride);
+            set_attributes(sg.reference, conversation,
+                           rounds[static_cast<size_t>(ref_round - 1)].answer);
         }
         s.segs.push_back(std::move(sg));
     }

@@ -47,6 +47,8 @@ struct FrameTarget {
     Mask mask;                   // side x side
     std::array<float, 4> box{};  // normalised (cx, cy, w, h) of the tight box (exclusive end)
     std::vector<float> grid;     // mask at rows/cols stride/2 :: stride, (side/stride)^2
+    int colour = -1;             // the instance's Colour, -1 unknown (training-only probe)
+    int kind = -1;               // its Shape, or the number of shapes for a dot; -1 unknown
 };
 
 // One assistant <seg>.

@@ -4,6 +4,8 @@
 #include "core/model/projector.h"
 #include "core/synth/conversation.h"
 #include "core/synth/random.h"
+#include "core/synth/world.h"
+#include "core/train/clip_pretrain.h"
 #include "core/train/query_masks.h"
 #include "core/train/world_tokenizer.h"
 #include "core/weights/checkpoint.h"
@@ -25,17 +27,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Outputs of the grounding probe: box (4), colour logits, kind logits (shapes + dot).
+const std::int64_t kProbeColours = static_cast<std::int64_t>(synth::all_colours().size());
+const std::int64_t kProbeKinds = static_cast<std::int64_t>(synth::all_shapes().size()) + 1;
+const std::int64_t kProbeOutputs = 4 + kProbeColours + kProbeKinds;
+
 at::Tensor image_tensor(const FloatImage& image) {
     return at::from_blob(const_cast<float*>(image.data.data()),
                          {image.channels, image.height, image.width}, at::kFloat)
         .clone();
 }
 
-HipieTarget hipie_target(const FrameTarget& t, std::int64_t begin, std::int64_t end) {
+// A CPU tensor on `device` (itself, no copy, when that is the CPU).
+at::Tensor on(const at::Tensor& cpu, const at::Device& device) {
+    return device.is_cpu() ? cpu : cpu.to(device);
+}
+
+HipieTarget hipie_target(const FrameTarget& t, std::int64_t begin, std::int64_t end,
+                         const at::Device& device) {
     HipieTarget g;
-    g.box = at::tensor(std::vector<float>(t.box.begin(), t.box.end()));
+    g.box = on(at::tensor(std::vector<float>(t.box.begin(), t.box.end())), device);
     const auto n = static_cast<std::int64_t>(std::llround(std::sqrt(t.grid.size())));
-    g.mask = at::from_blob(const_cast<float*>(t.grid.data()), {n, n}, at::kFloat).clone();
+    g.mask =
+        on(at::from_blob(const_cast<float*>(t.grid.data()), {n, n}, at::kFloat).clone(), device);
     g.token_begin = begin;
     g.token_end = end;
     return g;
@@ -82,7 +96,27 @@ std::string read_text(const std::string& path) {
 // ---------------------------------------------------------------------------------------------
 // model
 
-TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint64_t seed) {
+at::Device training_device(const std::string& name) {
+    if (name == "cpu") {
+        return at::Device(at::kCPU);
+    }
+    if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+        if (!at::hasCUDA()) {
+            throw Error("trainer: device '" + name +
+                        "' was requested but CUDA is not available (this LibTorch build has no "
+                        "CUDA support or no CUDA device was found); use --device cpu");
+        }
+        try {
+            return name == "cuda" ? at::Device(at::kCUDA, 0) : at::Device(name);
+        } catch (const c10::Error&) {
+            throw Error("trainer: '" + name + "' is not a device (expected cpu, cuda or cuda:N)");
+        }
+    }
+    throw Error("trainer: unknown device '" + name + "' (expected cpu, cuda or cuda:N)");
+}
+
+TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint64_t seed,
+                                    const at::Device& device) {
     model::validate_config(config, "training configuration");
     at::manual_seed(seed);
     TrainingModel m;
@@ -90,6 +124,35 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
     m.root = model::LlavaLlamaForCausalLM(config);
     m.segmentator =
         m.root->model->register_module("segmentator", hipie::HipieSegmentator(config.hipie));
+    m.grounding_probe = torch::nn::Linear(config.hipie.lang_dim, kProbeOutputs);
+    {
+        // LLaMA's own initialisation (HF _init_weights, initializer_range 0.02) for the LLM and
+        // the projectors instead of LibTorch's defaults: with N(0, 1) token embeddings the
+        // residual stream of a from-scratch model is dominated by the current token's embedding
+        // and the <seg> state hardly depends on the prompt or the image.
+        at::NoGradGuard no_grad;
+        for (const auto& p : m.root->named_parameters(true)) {
+            const std::string& name = p.key();
+            const bool llm_or_projector = is_llm_parameter(name) ||
+                                          name.rfind("model.mm_projector.", 0) == 0 ||
+                                          name.rfind("model.mask_enc_head.", 0) == 0 ||
+                                          name.rfind("model.segmentator_predictor.", 0) == 0;
+            if (!llm_or_projector || name.find("norm") != std::string::npos) {
+                continue;
+            }
+            at::Tensor value = p.value();
+            if (name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0) {
+                value.zero_();
+            } else {
+                value.normal_(0.0, 0.02);
+            }
+        }
+    }
+    m.device = device;
+    if (!device.is_cpu()) {
+        m.root->to(device);  // the segmentator is part of the tree
+        m.grounding_probe->to(device);
+    }
     return m;
 }
 
@@ -128,7 +191,8 @@ void load_model_weights(TrainingModel& model, const std::string& safetensors_pat
 // loss
 
 at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& batch,
-                         const HipieLossWeights& w, LossBreakdown* breakdown) {
+                         const HipieLossWeights& w, LossBreakdown* breakdown,
+                         double grounding_weight, bool detach_seg_for_hipie) {
     if (batch.empty()) {
         throw Error("training loss: empty batch");
     }
@@ -165,6 +229,9 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             }
         }
     }
+    const at::Device dev = m.device;
+    ids = on(ids, dev);
+    labels = on(labels, dev);
     const std::int64_t hidden = cfg.llm.hidden_size;
     const at::Tensor embeds = llm->embed(ids);  // [B, T, H]
 
@@ -194,22 +261,22 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             box_index.push_back(i * t + e.box_position);
         }
     }
-    const model::ClipVisionOutput vision = llm->vision_tower(at::stack(pixels, 0));
+    const model::ClipVisionOutput vision = llm->vision_tower(on(at::stack(pixels, 0), dev));
     std::vector<at::Tensor> rows = {
         llm->mm_projector->forward(vision.patches.narrow(0, 0, b)).reshape({-1, hidden})};
     std::vector<std::int64_t> index = image_index;
     const auto e = static_cast<std::int64_t>(mask_keep.size());
     if (e > 0) {
-        const at::Tensor mk = at::tensor(mask_keep).view({e, 1});
-        const at::Tensor bk = at::tensor(box_keep).view({e, 1});
+        const at::Tensor mk = on(at::tensor(mask_keep).view({e, 1}), dev);
+        const at::Tensor bk = on(at::tensor(box_keep).view({e, 1}), dev);
         rows.push_back(llm->mm_projector->forward(vision.cls.narrow(0, b, e)) * mk);
-        rows.push_back(llm->mask_enc_head->forward(at::tensor(boxes).view({e, 4})) * bk);
+        rows.push_back(llm->mask_enc_head->forward(on(at::tensor(boxes).view({e, 4}), dev)) * bk);
         index.insert(index.end(), mask_index.begin(), mask_index.end());
         index.insert(index.end(), box_index.begin(), box_index.end());
     }
     const at::Tensor added =
         at::zeros({b * t, hidden}, embeds.options())
-            .index_add(0, at::tensor(index, at::TensorOptions().dtype(at::kLong)),
+            .index_add(0, on(at::tensor(index, at::TensorOptions().dtype(at::kLong)), dev),
                        at::cat(rows, 0));
     const model::LlamaOutput out =
         m.root->forward(embeds + added.view({b, t, hidden}), nullptr, true);
@@ -240,11 +307,11 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         for (const auto& [i, sg] : segs) {
             if (features.count(i) == 0) {
                 features[i] = m.segmentator->encode_image(
-                    image_tensor(batch[static_cast<size_t>(i)].hipie_image).unsqueeze(0));
+                    on(image_tensor(batch[static_cast<size_t>(i)].hipie_image), dev).unsqueeze(0));
             }
         }
         const std::int64_t lang = cfg.hipie.lang_tokens, half = lang / 2;
-        const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat);
+        const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat).device(dev);
         HipieLossTerms layers = HipieLossTerms::zeros(f32);
         HipieLossTerms proposals = HipieLossTerms::zeros(f32);
         int targets = 0;
@@ -252,12 +319,14 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             const auto& [i, sg] = segs[k];
             std::vector<HipieTarget> gt;
             if (sg->has_reference) {
-                gt.push_back(hipie_target(sg->reference, 0, half));
+                gt.push_back(hipie_target(sg->reference, 0, half, dev));
             }
-            gt.push_back(hipie_target(sg->target, half, lang));
+            gt.push_back(hipie_target(sg->target, half, lang, dev));
             targets += static_cast<int>(gt.size());
             const hipie::HipieTrainOutput tr = m.segmentator->decode_for_training(
-                features[i], tokens[static_cast<std::int64_t>(k)].unsqueeze(0));
+                features[i], detach_seg_for_hipie
+                                 ? tokens[static_cast<std::int64_t>(k)].detach().unsqueeze(0)
+                                 : tokens[static_cast<std::int64_t>(k)].unsqueeze(0));
             for (const hipie::HipieLayerOutputs& layer : tr.layers) {
                 HipieLayerPrediction pred;
                 pred.logits = layer.logits;
@@ -271,6 +340,48 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         }
         const double n = static_cast<double>(std::max(targets, 1));
         total = total + (layers.weighted(w) + proposals.weighted(w)) / n + seg_l2;
+        if (grounding_weight > 0 && m.grounding_probe) {
+            // Each half of the language tokens -> the box of the object it names.
+            // Each half of the language tokens -> box, colour and kind of the object it names.
+            std::vector<at::Tensor> halves;
+            std::vector<float> half_boxes;
+            std::vector<std::int64_t> colours, kinds;
+            const auto add = [&](const at::Tensor& tk, const FrameTarget& ft) {
+                halves.push_back(tk.mean(0));
+                half_boxes.insert(half_boxes.end(), ft.box.begin(), ft.box.end());
+                colours.push_back(ft.colour);
+                kinds.push_back(ft.kind);
+            };
+            for (size_t k = 0; k < segs.size(); ++k) {
+                const SegSample& sg = *segs[k].second;
+                const at::Tensor tk = tokens[static_cast<std::int64_t>(k)];
+                if (sg.has_reference) {
+                    add(tk.narrow(0, 0, half), sg.reference);
+                }
+                add(tk.narrow(0, half, lang - half), sg.target);
+            }
+            const auto g = static_cast<std::int64_t>(halves.size());
+            const at::Tensor out_probe = m.grounding_probe->forward(at::stack(halves, 0));
+            const at::Tensor pred = out_probe.narrow(1, 0, 4).sigmoid();
+            const at::Tensor gt = on(at::tensor(half_boxes).view({g, 4}), pred.device());
+            const at::Tensor l1 = (pred - gt).abs().sum();
+            const at::Tensor giou =
+                (1 -
+                 generalized_box_iou(box_cxcywh_to_xyxy(pred), box_cxcywh_to_xyxy(gt)).diagonal())
+                    .sum();
+            const auto longs = at::TensorOptions().dtype(at::kLong);
+            // Colour and kind by cross-entropy (-1: unknown, ignored).
+            const at::Tensor ce =
+                at::cross_entropy_loss(out_probe.narrow(1, 4, kProbeColours),
+                                       on(at::tensor(colours, longs), pred.device()), {},
+                                       at::Reduction::Sum, -1) +
+                at::cross_entropy_loss(out_probe.narrow(1, 4 + kProbeColours, kProbeKinds),
+                                       on(at::tensor(kinds, longs), pred.device()), {},
+                                       at::Reduction::Sum, -1);
+            const at::Tensor grounding = (w.loss_l1 * l1 + w.loss_giou * giou + 2.0 * ce) / n;
+            total = total + grounding_weight * grounding;
+            bd.grounding = grounding.item<double>();
+        }
         bd.cls = layers.cls.item<double>() / n;
         bd.l1 = layers.l1.item<double>() / n;
         bd.giou = layers.giou.item<double>() / n;
@@ -298,6 +409,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     if (options_.batch < 1 || options_.steps < 1) {
         throw Error("trainer: batch and steps must be positive");
     }
+    const at::Device device = training_device(options_.device);  // before writing anything
     const fs::path model_dir = fs::path(options_.run_dir) / "model";
     std::error_code ec;
     fs::create_directories(model_dir, ec);
@@ -316,6 +428,9 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.seed = state.at("seed").get<std::uint64_t>();
             options_.batch = state.at("batch").get<int>();
             options_.mask_memory = state.at("mask_memory").get<bool>();
+            options_.grounding_weight = state.value("grounding_weight", 0.0);
+            options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
+            options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
         } catch (const nlohmann::json::exception& e) {
             throw Error("trainer: " + state_path.string() + " is not a trainer state: " + e.what());
         }
@@ -332,7 +447,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         config = model::segllm_preset(options_.config_name);
         config.llm.vocab_size = tokenizer_->vocab_size();
     }
-    model_ = TrainingModel::create(config, options_.seed);
+    model_ = TrainingModel::create(config, options_.seed, device);
     if (options_.resume) {
         load_model_weights(model_, (model_dir / "model.safetensors").string());
     }
@@ -341,6 +456,24 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     for (const auto& p : model_.root->named_parameters(true)) {
         named.emplace_back(p.key(), p.value());
         lrs.push_back(is_llm_parameter(p.key()) ? options_.lr_llm : options_.lr_heads);
+        params_.push_back(p.value());
+    }
+    const fs::path probe_path = fs::path(options_.run_dir) / "grounding_probe.safetensors";
+    if (options_.resume && fs::exists(probe_path)) {
+        const weights::Checkpoint probe = weights::Checkpoint::open(probe_path.string());
+        at::NoGradGuard no_grad;
+        for (const auto& p : model_.grounding_probe->named_parameters(true)) {
+            at::Tensor value = p.value();
+            const at::Tensor stored = probe.tensor(p.key(), at::kFloat);
+            if (!stored.sizes().equals(value.sizes())) {
+                throw Error(probe_path.string() + ": tensor '" + p.key() + "' has the wrong shape");
+            }
+            value.copy_(stored);
+        }
+    }
+    for (const auto& p : model_.grounding_probe->named_parameters(true)) {
+        named.emplace_back("grounding_probe." + p.key(), p.value());
+        lrs.push_back(options_.lr_heads);
         params_.push_back(p.value());
     }
     optimizer_ = std::make_unique<AdamW>(named, lrs);
@@ -352,6 +485,11 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             tensors[name] = ckpt.tensor(name, at::kFloat);
         }
         optimizer_->load_state(tensors, resume_step);
+        const nlohmann::json state = nlohmann::json::parse(
+            read_text((fs::path(options_.run_dir) / "trainer_state.json").string()));
+        if (state.value("clip_frozen", false)) {
+            freeze_clip();
+        }
     }
 }
 
@@ -394,7 +532,10 @@ StepReport Trainer::step_on(const std::vector<TrainingSample>& batch) {
         }
     }
     StepReport r;
-    const at::Tensor loss = training_loss(model_, batch, weights_, &r.loss);
+    const at::Tensor loss =
+        training_loss(model_, batch, weights_, &r.loss, options_.grounding_weight,
+                      static_cast<double>(optimizer_->steps()) <
+                          options_.seg_detach_fraction * static_cast<double>(options_.steps));
     loss.backward();
     r.grad_norm = clip_grad_norm(params_, options_.grad_clip);
     optimizer_->step(factor);
@@ -421,18 +562,54 @@ void Trainer::append_log(const StepReport& r) const {
         throw Error("cannot append to " + path.string());
     }
     if (fresh) {
-        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,lr,grad_norm,seconds\n";
+        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,lr,grad_norm,"
+               "seconds\n";
     }
     const LossBreakdown& l = r.loss;
     char line[512];
     std::snprintf(line, sizeof line,
-                  "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6g,%.4f,%.3f\n",
+                  "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6g,%.4f,%.3f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
-                  l.dice, l.iou, l.proposal, l.seg_l2, r.lr, r.grad_norm, r.seconds);
+                  l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, r.lr, r.grad_norm, r.seconds);
     out << line;
 }
 
+void Trainer::freeze_clip() {
+    for (auto& p : model_.root->model->vision_tower->parameters(true)) {
+        p.set_requires_grad(false);
+        p.mutable_grad() = at::Tensor();
+    }
+    clip_frozen_ = true;
+}
+
 void Trainer::run(const std::function<void(const StepReport&)>& report) {
+    if (optimizer_->steps() == 0 && options_.clip_pretrain_steps > 0 && !clip_frozen_) {
+        ClipPretrainOptions po;
+        po.steps = options_.clip_pretrain_steps;
+        po.batch = options_.clip_pretrain_batch;
+        po.lr = options_.lr_heads;
+        po.seed = options_.seed;
+        const auto start = std::chrono::steady_clock::now();
+        const ClipPretrainReport last = pretrain_clip(model_, po, [&](const ClipPretrainReport& r) {
+            if (r.step % 50 == 0 || r.step == po.steps) {
+                std::fprintf(stderr,
+                             "CLIP pretraining step %lld/%lld  loss %.4f  patch accuracy "
+                             "%.3f  %.2f s/step\n",
+                             static_cast<long long>(r.step), static_cast<long long>(po.steps),
+                             r.loss, r.patch_accuracy, r.seconds);
+            }
+        });
+        freeze_clip();
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const fs::path path = fs::path(options_.run_dir) / "clip_pretrain.json";
+        const nlohmann::json info = {{"steps", last.step},
+                                     {"batch", po.batch},
+                                     {"final_loss", last.loss},
+                                     {"final_patch_accuracy", last.patch_accuracy},
+                                     {"seconds", seconds}};
+        write_text_atomic(path.string(), info.dump(2) + "\n");
+    }
     while (optimizer_->steps() < options_.steps) {
         const StepReport r = step();
         if (report) {
@@ -454,7 +631,17 @@ void Trainer::save() const {
     const std::string step = std::to_string(optimizer_->steps());
     weights::write_safetensors((fs::path(options_.run_dir) / "optimizer.safetensors").string(),
                                optimizer_->state(), {{"step", step}});
+    std::vector<std::pair<std::string, at::Tensor>> probe;
+    for (const auto& p : model_.grounding_probe->named_parameters(true)) {
+        probe.emplace_back(p.key(), p.value());
+    }
+    weights::write_safetensors(
+        (fs::path(options_.run_dir) / "grounding_probe.safetensors").string(), probe, {});
     nlohmann::json state = {{"step", optimizer_->steps()},
+                            {"clip_pretrain_steps", options_.clip_pretrain_steps},
+                            {"clip_frozen", clip_frozen_},
+                            {"grounding_weight", options_.grounding_weight},
+                            {"seg_detach_fraction", options_.seg_detach_fraction},
                             {"steps", options_.steps},
                             {"batch", options_.batch},
                             {"seed", options_.seed},

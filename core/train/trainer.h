@@ -39,25 +39,45 @@ struct TrainingModel {
     model::SegllmConfig config;
     model::LlavaLlamaForCausalLM root{nullptr};    // named_parameters(): official keys
     hipie::HipieSegmentator segmentator{nullptr};  // registered as model.segmentator
+    // Training-only grounding probe (not part of the model, never in model.safetensors): the
+    // mean of each half of the <seg> language tokens -> sigmoid box (cx, cy, w, h). Its L1 and
+    // GIoU losses against the half's target give the LLM a direct signal to put the target's
+    // place into the <seg> state; without it the tiny model trained from scratch collapsed to
+    // one <seg> state for every prompt (the classifier then could not tell the objects apart).
+    torch::nn::Linear grounding_probe{nullptr};
+    // Where every parameter and buffer (root, segmentator, probe) lives; training_loss builds
+    // its inputs there.
+    at::Device device{at::kCPU};
 
     // Builds the tree with freshly initialised weights (LibTorch defaults, HIPIE's own
-    // initialisation) after at::manual_seed(seed). Throws segllm::Error for an invalid config.
-    static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed);
+    // initialisation, drawn on the CPU after at::manual_seed(seed), so the weights do not depend
+    // on the device) and moves it to `device`. Throws segllm::Error for an invalid config.
+    static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed,
+                                const at::Device& device = at::Device(at::kCPU));
     // Parameters and buffers with their official names, sorted by name.
     std::vector<std::pair<std::string, at::Tensor>> named_tensors() const;
 };
 
+// The device named by a trainer option: "cpu", "cuda" or "cuda:N". Throws segllm::Error naming
+// the value when it is none of these, or when CUDA is asked for and not available (a LibTorch
+// without CUDA support or no CUDA device).
+at::Device training_device(const std::string& name);
+
 // Per-term losses of one forward (plain numbers, for the log).
 struct LossBreakdown {
     double total = 0, lm = 0, cls = 0, l1 = 0, giou = 0, mask = 0, dice = 0, iou = 0, proposal = 0,
-           seg_l2 = 0;
+           seg_l2 = 0, grounding = 0;
     int targets = 0;  // HIPIE targets in the batch (the normaliser)
 };
 
-// The full training loss of a batch of samples (autograd on). `breakdown` may be null. Throws
-// segllm::Error when a sample does not fit the model (positions, sizes).
+// The full training loss of a batch of samples (autograd on). `breakdown` may be null.
+// `grounding_weight` scales the grounding-probe loss (0: off); `detach_seg_for_hipie` stops the
+// HIPIE losses' gradient at the <seg> language tokens (the LLM then learns from the LM and
+// grounding losses only). Throws segllm::Error when a
+// sample does not fit the model (positions, sizes).
 at::Tensor training_loss(TrainingModel& model, const std::vector<TrainingSample>& batch,
-                         const HipieLossWeights& weights, LossBreakdown* breakdown);
+                         const HipieLossWeights& weights, LossBreakdown* breakdown,
+                         double grounding_weight = 1.0, bool detach_seg_for_hipie = false);
 
 struct TrainerOptions {
     std::string run_dir;
@@ -74,7 +94,17 @@ struct TrainerOptions {
     std::int64_t save_every = 250;  // checkpoint interval in steps (0: only at the end)
     int min_rounds = 1;
     int max_rounds = 4;
-    int tokenizer_vocab = 512;  // BPE pieces when the run folder has no tokenizer
+    int tokenizer_vocab = 512;      // BPE pieces when the run folder has no tokenizer
+    double grounding_weight = 1.0;  // weight of the grounding-probe loss (0: off)
+    // Fraction of the steps (from the start) in which the HIPIE losses do not reach the LLM
+    // through the <seg> tokens: the LLM learns to ground from the probe first, and HIPIE learns
+    // to read the tokens, before the end-to-end phase.
+    double seg_detach_fraction = 0.0;
+    // Attribute pretraining of the CLIP tower (clip_pretrain.h) before step 1, after which the
+    // tower is frozen; 0: none (the tower is trained jointly).
+    std::int64_t clip_pretrain_steps = 0;
+    int clip_pretrain_batch = 16;
+    std::string device = "cpu";  // "cpu", "cuda" or "cuda:N" (see training_device)
 };
 
 // One optimisation step's report.
@@ -90,7 +120,9 @@ class Trainer {
 public:
     // Creates the run folder (tokenizer trained when model/tokenizer.model is missing, vocab
     // size taken from it) or, with options.resume, loads the model, optimizer and step from
-    // it. Throws segllm::Error naming the folder or file on any problem.
+    // it. The model and the optimizer state live on options.device; checkpoints are written
+    // from CPU copies. Throws segllm::Error naming the folder or file on any problem, or the
+    // device (before anything is written) when it is unknown or unavailable.
     explicit Trainer(const TrainerOptions& options);
 
     // The samples of step `step` (0-based): conversations drawn from the seed stream
@@ -115,6 +147,8 @@ public:
 
 private:
     void append_log(const StepReport& report) const;
+    void freeze_clip();
+    bool clip_frozen_ = false;
 
     TrainerOptions options_;
     TrainingModel model_;
@@ -124,7 +158,8 @@ private:
     HipieLossWeights weights_;
 };
 
-// Copies the tensors of a safetensors file into the model's parameters and buffers by name.
+// Copies the tensors of a safetensors file into the model's parameters and buffers by name
+// (onto the model's device).
 // Throws segllm::Error naming the file and the tensor for a missing name or a shape mismatch.
 void load_model_weights(TrainingModel& model, const std::string& safetensors_path);
 

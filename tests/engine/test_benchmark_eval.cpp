@@ -1,5 +1,7 @@
 // Scoring a generated benchmark with a tiny random model, directly and through the built
-// `segllm eval` / `segllm run` (a saved model folder), plus the missing-default-model message.
+// `segllm eval` / `segllm run` (a saved model folder), plus the missing-default-model message;
+// and the in-memory scoring of generated conversations (evaluate_generated, `eval --generated`)
+// against the same conversations written as a folder and scored from the files.
 
 // LibTorch headers (through the fixture) before Qt's, whose `slots` macro clashes with them.
 #include "tests/engine/engine_fixture.h"
@@ -159,6 +161,105 @@ private slots:
         QCOMPARE(coco["images"].size(), std::size_t{1});
         QVERIFY(coco["annotations"].size() <= entries[0].rounds.size());
         QVERIFY(r.out.contains("IoU"));
+    }
+
+    // evaluate_generated == write_benchmark + read_benchmark + evaluate_benchmark, to the
+    // last digit of the JSON, for fixed sizes, mixed sizes, a round cap and no mask memory.
+    void generatedMatchesFolder_data() {
+        QTest::addColumn<int>("count");
+        QTest::addColumn<int>("seed");
+        QTest::addColumn<int>("min_rounds");
+        QTest::addColumn<int>("max_rounds");
+        QTest::addColumn<bool>("mixed");
+        QTest::addColumn<int>("score_rounds");
+        QTest::addColumn<bool>("mask_memory");
+        QTest::newRow("defaults") << 3 << 0 << 1 << 4 << false << 0 << true;
+        QTest::newRow("seed 9, 2-3 rounds") << 3 << 9 << 2 << 3 << false << 0 << true;
+        QTest::newRow("mixed sizes") << 2 << 5 << 1 << 3 << true << 0 << true;
+        QTest::newRow("first two rounds, no mask memory")
+            << 3 << 4 << 2 << 4 << false << 2 << false;
+    }
+
+    void generatedMatchesFolder() {
+        QFETCH(int, count);
+        QFETCH(int, seed);
+        QFETCH(int, min_rounds);
+        QFETCH(int, max_rounds);
+        QFETCH(bool, mixed);
+        QFETCH(int, score_rounds);
+        QFETCH(bool, mask_memory);
+        segllm::synth::BenchmarkOptions gen;
+        gen.count = count;
+        gen.seed = static_cast<std::uint64_t>(seed);
+        gen.rounds.min_rounds = min_rounds;
+        gen.rounds.max_rounds = max_rounds;
+        gen.mixed_size = mixed;
+        const std::string dir = tmp_.filePath("gen_" + QString::number(seed)).toStdString();
+        segllm::synth::write_benchmark(dir, gen, true);
+        const auto entries = segllm::synth::read_benchmark(dir);
+        QCOMPARE(static_cast<int>(entries.size()), count);
+
+        segllm::engine::EvalOptions options;
+        options.max_rounds = score_rounds;
+        options.session.mask_memory = mask_memory;
+        const auto from_files = segllm::engine::evaluate_benchmark(*engine_, entries, options);
+        int calls = 0;
+        options.progress = [&](int done, int total) {
+            ++calls;
+            QCOMPARE(done, calls);
+            QCOMPARE(total, count);
+        };
+        const auto in_memory = segllm::engine::evaluate_generated(*engine_, gen, options);
+        QCOMPARE(calls, count);
+
+        // Rounds scored, counted from the JSON files (each round there has a mask).
+        int expected = 0;
+        for (const auto& e : entries) {
+            const int n = static_cast<int>(e.rounds.size());
+            QVERIFY(n >= min_rounds && n <= max_rounds);
+            expected += score_rounds > 0 ? std::min(n, score_rounds) : n;
+        }
+        QCOMPARE(in_memory.overall.count, expected);
+        QCOMPARE(in_memory.overall.intersection, from_files.overall.intersection);
+        QCOMPARE(in_memory.overall.union_, from_files.overall.union_);
+        QCOMPARE(nlohmann::json::parse(in_memory.to_json()),
+                 nlohmann::json::parse(from_files.to_json()));
+        QCOMPARE(in_memory.to_table(), from_files.to_table());
+    }
+
+    void generatedCountRefused() {
+        segllm::synth::BenchmarkOptions gen;
+        gen.count = 0;
+        QVERIFY_THROWS_EXCEPTION(segllm::Error,
+                                 segllm::engine::evaluate_generated(*engine_, gen, {}));
+    }
+
+    // `segllm eval --generated` prints and writes what `segllm gen-bench` + `segllm eval` do.
+    void commandLineGenerated() {
+        const QString dir = tmp_.filePath("cli_bench");
+        const Run g = run_cli({"gen-bench", "--out", dir, "--count", "3", "--seed", "11",
+                               "--max-rounds", "3", "--size", "mixed"});
+        QVERIFY2(g.code == 0, qPrintable(g.err));
+        const QString model = QString::fromStdString(model_dir_);
+        const QString json_files = tmp_.filePath("files.json");
+        const Run f =
+            run_cli({"eval", dir, "--model", model, "--json", json_files, "--device", "cpu"});
+        QVERIFY2(f.code == 0, qPrintable(f.err));
+        const QString json_memory = tmp_.filePath("memory.json");
+        const Run m =
+            run_cli({"eval", "--generated", "3", "--seed", "11", "--gen-max-rounds", "3", "--size",
+                     "mixed", "--model", model, "--json", json_memory, "--device", "cpu"});
+        QVERIFY2(m.code == 0, qPrintable(m.err));
+        QVERIFY(m.out.startsWith("3 conversations, model "));
+        QCOMPARE(m.out, f.out);
+        QCOMPARE(read_text(json_memory.toStdString()), read_text(json_files.toStdString()));
+
+        // A generated eval takes no folder, and the generator options need --generated.
+        QCOMPARE(run_cli({"eval", dir, "--generated", "2", "--model", model}).code, 1);
+        const Run s = run_cli({"eval", dir, "--seed", "3", "--model", model});
+        QCOMPARE(s.code, 1);
+        QVERIFY2(s.err.contains("--generated"), qPrintable(s.err));
+        QCOMPARE(run_cli({"eval", "--generated", "0", "--model", model}).code, 1);
     }
 
     void missingModelIsNamed() {

@@ -1,7 +1,9 @@
 // The training model and step on generated data: the module tree's names are the official
 // checkpoint keys (and the saved model folder holds exactly them), a few steps on a fixed small
 // batch reduce the loss clearly, and checkpoint + resume restores parameters, optimizer moments
-// and step, then continues exactly like the uninterrupted run.
+// and step, then continues exactly like the uninterrupted run. The device option: unknown names
+// and CUDA without CUDA are refused naming the value before anything is written (with CUDA: the
+// model lives there, a step runs and the checkpoint reads back equal on the CPU).
 
 // LibTorch before Qt: Qt's "slots" macro breaks ATen's IValue::slots().
 #include <ATen/ATen.h>
@@ -16,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -145,6 +148,50 @@ private slots:
         QVERIFY(before.targets > 0);
         QVERIFY(after.total < 0.7 * before.total);
         QVERIFY(after.lm < 0.5 * before.lm);
+    }
+
+    void device_option() {
+        QVERIFY(training_device("cpu").is_cpu());
+        for (const std::string bad : {"tpu", "gpu", "CUDA", ""}) {
+            try {
+                training_device(bad);
+                QFAIL(("no error for device '" + bad + "'").c_str());
+            } catch (const Error& e) {
+                QVERIFY2(std::string(e.what()).find("'" + bad + "'") != std::string::npos,
+                         e.what());
+            }
+        }
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.device = "cuda";
+        if (!at::hasCUDA()) {
+            // A clear error naming the value, before the run folder is touched.
+            try {
+                Trainer trainer(o);
+                QFAIL("no error for device 'cuda' without CUDA");
+            } catch (const Error& e) {
+                const std::string what = e.what();
+                QVERIFY2(what.find("'cuda'") != std::string::npos, e.what());
+                QVERIFY2(what.find("CUDA is not available") != std::string::npos, e.what());
+            }
+            QVERIFY(!std::filesystem::exists(o.run_dir + "/model"));
+            return;
+        }
+        // With CUDA: the model lives there, a step runs, the checkpoint reads back on the CPU
+        // equal to the device tensors.
+        o.steps = 2;
+        Trainer trainer(o);
+        QVERIFY(trainer.model().device.is_cuda());
+        for (const auto& [name, t] : trainer.model().named_tensors()) {
+            QVERIFY2(t.device().is_cuda(), name.c_str());
+        }
+        const StepReport r = trainer.step();
+        QVERIFY(std::isfinite(r.loss.total) && r.loss.targets > 0);
+        trainer.save();
+        const auto ckpt = weights::Checkpoint::open(o.run_dir + "/model/model.safetensors");
+        for (const auto& [name, t] : trainer.model().named_tensors()) {
+            QVERIFY2(at::equal(ckpt.tensor(name, t.scalar_type()), t.cpu()), name.c_str());
+        }
     }
 
     void checkpoint_and_resume() {

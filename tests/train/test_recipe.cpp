@@ -1,0 +1,228 @@
+// The pieces of the training recipe beyond the reference losses (trainer.h, clip_pretrain.h):
+// the CLIP attribute pretraining (patch labels read from the scene, loss falls), the
+// training-only grounding probe (its loss is added with its weight and it never enters the
+// model file), the <seg> detach switch (HIPIE's gradient stops at the <seg> tokens), the
+// LLaMA-style initialisation of the LLM, and the instance attributes of the training targets.
+
+// LibTorch before Qt: Qt's "slots" macro breaks ATen's IValue::slots().
+#include <ATen/ATen.h>
+
+#include "core/common/error.h"
+#include "core/common/runtime.h"
+#include "core/synth/conversation.h"
+#include "core/synth/random.h"
+#include "core/synth/scene.h"
+#include "core/train/clip_pretrain.h"
+#include "core/train/trainer.h"
+#include "core/weights/checkpoint.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+using namespace segllm;
+using namespace segllm::train;
+
+namespace {
+
+TrainerOptions small_options(const QString& dir) {
+    TrainerOptions o;
+    o.run_dir = dir.toStdString();
+    o.batch = 2;
+    o.steps = 20;
+    o.seed = 11;
+    o.save_every = 0;
+    o.min_rounds = 2;
+    o.max_rounds = 3;
+    o.tokenizer_vocab = 400;
+    return o;
+}
+
+// Colour / kind label of the instance drawn at pixel (x, y): the last one whose mask holds it.
+std::pair<std::int64_t, std::int64_t> label_at(const synth::Scene& s, int x, int y) {
+    std::pair<std::int64_t, std::int64_t> out{0, 0};
+    for (const synth::Instance& i : s.instances) {
+        if (i.mask.at(x, y) != 0) {
+            out.first = 1 + static_cast<int>(i.colour);
+            out.second = i.kind == synth::InstanceKind::dot
+                             ? 1 + static_cast<std::int64_t>(synth::all_shapes().size())
+                             : 1 + static_cast<int>(i.shape);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+class TestRecipe : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { segllm::init_torch_threads(1); }
+
+    // A 128 px scene seen at 64 px with 8 px patches: patch (i, j) covers source pixels
+    // 16 i .. 16 i + 15, its centre is source pixel (16 j + 8, 16 i + 8).
+    void patch_labels_square_scene() {
+        synth::Rng rng(77);
+        const synth::Scene scene = synth::generate_scene(rng, {});
+        const PatchLabels labels = clip_patch_labels(scene, 64, 8);
+        QCOMPARE(labels.colour.size(), size_t{64});
+        int objects = 0;
+        for (int i = 0; i < 8; ++i) {
+            for (int j = 0; j < 8; ++j) {
+                const auto expected = label_at(scene, 16 * j + 8, 16 * i + 8);
+                QCOMPARE(labels.colour[static_cast<size_t>(i * 8 + j)], expected.first);
+                QCOMPARE(labels.kind[static_cast<size_t>(i * 8 + j)], expected.second);
+                objects += expected.first != 0 ? 1 : 0;
+            }
+        }
+        QVERIFY(objects > 0);  // the scene's objects are seen by some patches
+    }
+
+    // 200 x 100: the short side 100 -> 64 (x 0.64), width 128, centre crop from x = 32; the
+    // centre of patch (i, j) is resized (36 + 8 j, 4 + 8 i) -> source floor(./0.64).
+    void patch_labels_wide_scene() {
+        synth::Rng rng(78);
+        synth::SceneOptions so;
+        so.width = 200;
+        so.height = 100;
+        const synth::Scene scene = synth::generate_scene(rng, so);
+        const PatchLabels labels = clip_patch_labels(scene, 64, 8);
+        for (int i = 0; i < 8; ++i) {
+            for (int j = 0; j < 8; ++j) {
+                const int x = static_cast<int>(std::floor((36.0 + 8 * j) / 0.64));
+                const int y = static_cast<int>(std::floor((4.0 + 8 * i) / 0.64));
+                const auto expected = label_at(scene, x, y);
+                QCOMPARE(labels.colour[static_cast<size_t>(i * 8 + j)], expected.first);
+                QCOMPARE(labels.kind[static_cast<size_t>(i * 8 + j)], expected.second);
+            }
+        }
+        QVERIFY_EXCEPTION_THROWN(clip_patch_labels(scene, 60, 8), Error);
+    }
+
+    void clip_pretraining_learns() {
+        QTemporaryDir dir;
+        Trainer trainer(small_options(dir.path()));
+        ClipPretrainOptions po;
+        po.steps = 40;
+        po.batch = 4;
+        po.seed = 3;
+        std::vector<double> losses;
+        const ClipPretrainReport last = pretrain_clip(
+            trainer.model(), po, [&](const ClipPretrainReport& r) { losses.push_back(r.loss); });
+        QCOMPARE(losses.size(), size_t{40});
+        QCOMPARE(last.step, std::int64_t{40});
+        double first = 0, final = 0;
+        for (size_t i = 0; i < 5; ++i) {
+            first += losses[i];
+            final += losses[losses.size() - 1 - i];
+        }
+        QVERIFY2(final < 0.8 * first,
+                 qPrintable(QString("first %1 last %2").arg(first / 5).arg(final / 5)));
+        QVERIFY(last.patch_accuracy > 0.5 && last.patch_accuracy <= 1.0);
+    }
+
+    void training_targets_carry_the_instance_attributes() {
+        QTemporaryDir dir;
+        Trainer trainer(small_options(dir.path()));
+        synth::ConversationOptions co;
+        co.min_rounds = 3;
+        co.max_rounds = 3;
+        const synth::Conversation c = synth::generate_conversation(21, {}, co);
+        synth::Rng rng(1);
+        const TrainingSample s =
+            build_sample(c, trainer.tokenizer(), trainer.sample_options(), rng);
+        QCOMPARE(s.segs.size(), c.rounds.size());
+        for (size_t r = 0; r < c.rounds.size(); ++r) {
+            const synth::Instance& inst =
+                c.scene.instances[static_cast<size_t>(c.rounds[r].answer)];
+            QCOMPARE(s.segs[r].target.colour, static_cast<int>(inst.colour));
+            const int kind = inst.kind == synth::InstanceKind::dot
+                                 ? static_cast<int>(synth::all_shapes().size())
+                                 : static_cast<int>(inst.shape);
+            QCOMPARE(s.segs[r].target.kind, kind);
+            if (s.segs[r].has_reference) {
+                QVERIFY(s.segs[r].reference.colour >= 0 && s.segs[r].reference.kind >= 0);
+            }
+        }
+    }
+
+    // The grounding term enters the total with its weight; the probe is not in the model file.
+    void grounding_probe_loss_and_file() {
+        QTemporaryDir dir;
+        Trainer trainer(small_options(dir.path()));
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        at::NoGradGuard no_grad;
+        LossBreakdown off, on, twice;
+        training_loss(trainer.model(), batch, HipieLossWeights{}, &off, 0.0);
+        training_loss(trainer.model(), batch, HipieLossWeights{}, &on, 1.0);
+        training_loss(trainer.model(), batch, HipieLossWeights{}, &twice, 2.0);
+        QCOMPARE(off.grounding, 0.0);
+        QVERIFY(on.grounding > 0.0);
+        QVERIFY(std::abs((on.total - off.total) - on.grounding) < 1e-3 * on.total);
+        QVERIFY(std::abs((twice.total - off.total) - 2.0 * on.grounding) < 1e-3 * twice.total);
+        trainer.save();
+        const auto ckpt =
+            weights::Checkpoint::open(dir.path().toStdString() + "/model/model.safetensors");
+        for (const std::string& name : ckpt.names()) {
+            QVERIFY2(name.find("grounding") == std::string::npos, name.c_str());
+        }
+        QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/grounding_probe.safetensors"));
+    }
+
+    // With the detach switch the HIPIE losses no longer reach segmentator_predictor (the LM
+    // loss never does: it reads the hidden states, not the <seg> tokens; the probe is off).
+    void detach_stops_hipie_at_the_seg_tokens() {
+        QTemporaryDir dir;
+        Trainer trainer(small_options(dir.path()));
+        const std::vector<TrainingSample> batch = trainer.make_batch(1);
+        auto predictor_grad = [&](bool detach) {
+            for (auto& p : trainer.model().root->parameters(true)) {
+                p.mutable_grad() = at::Tensor();
+            }
+            LossBreakdown bd;
+            training_loss(trainer.model(), batch, HipieLossWeights{}, &bd, 0.0, detach).backward();
+            double norm = 0;
+            for (const auto& p : trainer.model().root->named_parameters(true)) {
+                if (p.key().rfind("model.segmentator_predictor.", 0) == 0 &&
+                    p.value().grad().defined()) {
+                    norm += p.value().grad().pow(2).sum().item<double>();
+                }
+            }
+            return std::sqrt(norm);
+        };
+        // Left with the detach: only the 1e-3 mean(e^2) regulariser of the <seg> tokens.
+        const double full = predictor_grad(false), detached = predictor_grad(true);
+        QVERIFY(full > 0.0);
+        QVERIFY2(detached < 1e-3 * full,
+                 qPrintable(QString("full %1 detached %2").arg(full).arg(detached)));
+    }
+
+    // LLaMA's initialisation (std 0.02, zero biases) for the LLM and projectors; CLIP keeps its
+    // own (its class embedding is not 0.02-scaled).
+    void llm_initialisation() {
+        QTemporaryDir dir;
+        Trainer trainer(small_options(dir.path()));
+        for (const auto& p : trainer.model().root->named_parameters(true)) {
+            const std::string& k = p.key();
+            if (k == "model.embed_tokens.weight" || k == "lm_head.weight" ||
+                k == "model.layers.0.self_attn.q_proj.weight" ||
+                k == "model.mm_projector.0.weight") {
+                const double sd = p.value().std().item<double>();
+                QVERIFY2(sd > 0.017 && sd < 0.023, (k + " std " + std::to_string(sd)).c_str());
+            }
+            if (k == "model.mm_projector.0.bias") {
+                QCOMPARE(p.value().abs().max().item<double>(), 0.0);
+            }
+            if (k == "model.norm.weight") {
+                QCOMPARE(p.value().min().item<double>(), 1.0);
+            }
+        }
+    }
+};
+
+QTEST_APPLESS_MAIN(TestRecipe)
+#include "test_recipe.moc"
