@@ -169,10 +169,15 @@ std::vector<std::pair<std::string, at::Tensor>> TrainingModel::named_tensors() c
     return out;
 }
 
-void load_model_weights(TrainingModel& model, const std::string& safetensors_path) {
+namespace {
+
+// Copies the tensors of a safetensors file into `named` by name; throws naming the file and the
+// tensor for a missing name or a shape mismatch.
+void copy_from_file(const std::vector<std::pair<std::string, at::Tensor>>& named,
+                    const std::string& safetensors_path) {
     const weights::Checkpoint ckpt = weights::Checkpoint::open(safetensors_path);
     at::NoGradGuard no_grad;
-    for (auto& [name, tensor] : model.named_tensors()) {
+    for (const auto& [name, tensor] : named) {
         if (!ckpt.contains(name)) {
             throw Error(safetensors_path + ": missing tensor '" + name + "'");
         }
@@ -183,8 +188,15 @@ void load_model_weights(TrainingModel& model, const std::string& safetensors_pat
               << ", the model expects " << tensor.sizes();
             throw Error(s.str());
         }
-        tensor.copy_(value);
+        at::Tensor target = tensor;
+        target.copy_(value);
     }
+}
+
+}  // namespace
+
+void load_model_weights(TrainingModel& model, const std::string& safetensors_path) {
+    copy_from_file(model.named_tensors(), safetensors_path);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +353,6 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         const double n = static_cast<double>(std::max(targets, 1));
         total = total + (layers.weighted(w) + proposals.weighted(w)) / n + seg_l2;
         if (grounding_weight > 0 && m.grounding_probe) {
-            // Each half of the language tokens -> the box of the object it names.
             // Each half of the language tokens -> box, colour and kind of the object it names.
             std::vector<at::Tensor> halves;
             std::vector<float> half_boxes;
@@ -418,6 +429,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     }
     const fs::path tokenizer_path = model_dir / "tokenizer.model";
     std::int64_t resume_step = 0;
+    bool resume_clip_frozen = false;
     model::SegllmConfig config;
     if (options_.resume) {
         const fs::path state_path = fs::path(options_.run_dir) / "trainer_state.json";
@@ -431,6 +443,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.grounding_weight = state.value("grounding_weight", 0.0);
             options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
             options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
+            resume_clip_frozen = state.value("clip_frozen", false);
         } catch (const nlohmann::json::exception& e) {
             throw Error("trainer: " + state_path.string() + " is not a trainer state: " + e.what());
         }
@@ -460,16 +473,11 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     }
     const fs::path probe_path = fs::path(options_.run_dir) / "grounding_probe.safetensors";
     if (options_.resume && fs::exists(probe_path)) {
-        const weights::Checkpoint probe = weights::Checkpoint::open(probe_path.string());
-        at::NoGradGuard no_grad;
+        std::vector<std::pair<std::string, at::Tensor>> probe;
         for (const auto& p : model_.grounding_probe->named_parameters(true)) {
-            at::Tensor value = p.value();
-            const at::Tensor stored = probe.tensor(p.key(), at::kFloat);
-            if (!stored.sizes().equals(value.sizes())) {
-                throw Error(probe_path.string() + ": tensor '" + p.key() + "' has the wrong shape");
-            }
-            value.copy_(stored);
+            probe.emplace_back(p.key(), p.value());
         }
+        copy_from_file(probe, probe_path.string());
     }
     for (const auto& p : model_.grounding_probe->named_parameters(true)) {
         named.emplace_back("grounding_probe." + p.key(), p.value());
@@ -485,9 +493,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             tensors[name] = ckpt.tensor(name, at::kFloat);
         }
         optimizer_->load_state(tensors, resume_step);
-        const nlohmann::json state = nlohmann::json::parse(
-            read_text((fs::path(options_.run_dir) / "trainer_state.json").string()));
-        if (state.value("clip_frozen", false)) {
+        if (resume_clip_frozen) {
             freeze_clip();
         }
     }

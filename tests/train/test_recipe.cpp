@@ -125,6 +125,35 @@ private slots:
         QVERIFY(last.patch_accuracy > 0.5 && last.patch_accuracy <= 1.0);
     }
 
+    // run() pretrains and freezes the tower before step 1; a resumed run keeps it frozen.
+    void clip_frozen_after_pretraining_and_resume() {
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.steps = 1;
+        o.clip_pretrain_steps = 2;
+        o.clip_pretrain_batch = 2;
+        auto tower_frozen = [](Trainer& t) {
+            for (const auto& p : t.model().root->model->vision_tower->parameters(true)) {
+                if (p.requires_grad()) {
+                    return false;
+                }
+            }
+            return true;
+        };
+        {
+            Trainer trainer(o);
+            QVERIFY(!tower_frozen(trainer));
+            trainer.run(nullptr);
+            QVERIFY(tower_frozen(trainer));
+        }
+        QVERIFY(std::filesystem::exists(o.run_dir + "/clip_pretrain.json"));
+        o.resume = true;
+        o.steps = 2;
+        Trainer resumed(o);
+        QCOMPARE(resumed.step_count(), std::int64_t{1});
+        QVERIFY(tower_frozen(resumed));
+    }
+
     void training_targets_carry_the_instance_attributes() {
         QTemporaryDir dir;
         Trainer trainer(small_options(dir.path()));
