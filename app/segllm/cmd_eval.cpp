@@ -2,7 +2,7 @@
 // (--generated N) the conversations `segllm gen-bench` would write, in memory, without files.
 
 #include "app/segllm/args.h"
-#include "app/segllm/bench_size.h"
+#include "app/segllm/bench_options.h"
 #include "app/segllm/model_args.h"
 #include "core/common/error.h"
 #include "core/engine/benchmark_eval.h"
@@ -39,32 +39,6 @@ const std::vector<OptionSpec>& eval_options() {
         {"help", "", "show this help", ""},
     };
     return specs;
-}
-
-// The generator options of --generated N (the same checks and defaults as gen-bench's).
-synth::BenchmarkOptions generated_options(const Args& args) {
-    synth::BenchmarkOptions options;
-    const long long count = args.integer("generated");
-    if (count < 1 || count > 1000000) {
-        throw Error("option '--generated' expects 1..1000000, got " + std::to_string(count));
-    }
-    options.count = static_cast<int>(count);
-    const long long seed = args.integer("seed");
-    if (seed < 0) {
-        throw Error("option '--seed' expects a non-negative integer, got " + std::to_string(seed));
-    }
-    options.seed = static_cast<std::uint64_t>(seed);
-    const long long min_rounds = args.integer("gen-min-rounds");
-    const long long max_rounds = args.integer("gen-max-rounds");
-    if (min_rounds < 1 || max_rounds > synth::kMaxRounds || min_rounds > max_rounds) {
-        throw Error("rounds must satisfy 1 <= --gen-min-rounds <= --gen-max-rounds <= " +
-                    std::to_string(synth::kMaxRounds) + ", got " + std::to_string(min_rounds) +
-                    " and " + std::to_string(max_rounds));
-    }
-    options.rounds.min_rounds = static_cast<int>(min_rounds);
-    options.rounds.max_rounds = static_cast<int>(max_rounds);
-    parse_benchmark_size(args.value("size"), options);
-    return options;
 }
 
 }  // namespace
@@ -110,7 +84,7 @@ int run_eval(const std::vector<std::string>& argv) {
     synth::BenchmarkOptions generator;
     std::vector<synth::BenchmarkEntry> entries;
     if (generated) {
-        generator = generated_options(args);
+        generator = read_benchmark_options(args, "generated", "gen-min-rounds", "gen-max-rounds");
     } else {
 #ifdef SEGLLM_HAVE_SYNTH_PNG
         entries = synth::read_benchmark(args.positional().front());

@@ -2,7 +2,7 @@
 // (synthetic-world.md, "Benchmark format").
 
 #include "app/segllm/args.h"
-#include "app/segllm/bench_size.h"
+#include "app/segllm/bench_options.h"
 #include "core/common/error.h"
 #include "core/synth/benchmark_files.h"
 
@@ -55,27 +55,8 @@ int run_gen_bench(const std::vector<std::string>& argv) {
     if (!args.has("count")) {
         throw Error("missing --count N (see --help)");
     }
-    synth::BenchmarkOptions options;
-    const long long count = args.integer("count");
-    if (count < 1 || count > 1000000) {
-        throw Error("option '--count' expects 1..1000000, got " + std::to_string(count));
-    }
-    options.count = static_cast<int>(count);
-    const long long seed = args.integer("seed");
-    if (seed < 0) {
-        throw Error("option '--seed' expects a non-negative integer, got " + std::to_string(seed));
-    }
-    options.seed = static_cast<std::uint64_t>(seed);
-    const long long min_rounds = args.integer("min-rounds");
-    const long long max_rounds = args.integer("max-rounds");
-    if (min_rounds < 1 || max_rounds > synth::kMaxRounds || min_rounds > max_rounds) {
-        throw Error("rounds must satisfy 1 <= --min-rounds <= --max-rounds <= " +
-                    std::to_string(synth::kMaxRounds) + ", got " + std::to_string(min_rounds) +
-                    " and " + std::to_string(max_rounds));
-    }
-    options.rounds.min_rounds = static_cast<int>(min_rounds);
-    options.rounds.max_rounds = static_cast<int>(max_rounds);
-    parse_benchmark_size(args.value("size"), options);
+    const synth::BenchmarkOptions options =
+        read_benchmark_options(args, "count", "min-rounds", "max-rounds");
 
     const std::string out = args.value("out");
     std::error_code ec;

@@ -15,6 +15,7 @@
 #include "core/train/clip_pretrain.h"
 #include "core/train/trainer.h"
 #include "core/weights/checkpoint.h"
+#include "tests/train/small_trainer_options.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -29,16 +30,7 @@ using namespace segllm::train;
 namespace {
 
 TrainerOptions small_options(const QString& dir) {
-    TrainerOptions o;
-    o.run_dir = dir.toStdString();
-    o.batch = 2;
-    o.steps = 20;
-    o.seed = 11;
-    o.save_every = 0;
-    o.min_rounds = 2;
-    o.max_rounds = 3;
-    o.tokenizer_vocab = 400;
-    return o;
+    return small_trainer_options(dir, 11, 20);
 }
 
 // Colour / kind label of the instance drawn at pixel (x, y): the last one whose mask holds it.

@@ -14,6 +14,7 @@
 #include "core/model/hipie/hipie_model.h"
 #include "core/train/trainer.h"
 #include "core/weights/checkpoint.h"
+#include "tests/train/small_trainer_options.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -65,16 +66,7 @@ std::set<std::string> golden_non_hipie_names(int llm_layers, int clip_layers) {
 }
 
 TrainerOptions small_options(const QString& dir) {
-    TrainerOptions o;
-    o.run_dir = dir.toStdString();
-    o.batch = 2;
-    o.steps = 30;
-    o.seed = 5;
-    o.save_every = 0;
-    o.min_rounds = 2;
-    o.max_rounds = 3;
-    o.tokenizer_vocab = 400;
-    return o;
+    return small_trainer_options(dir, 5, 30);
 }
 
 }  // namespace
