@@ -30,6 +30,10 @@
         <source>Hide instance [%1]</source>
         <translation>Instanz [%1] ausblenden</translation>
     </message>
+    <message>
+        <source>Remove the label of [%1]</source>
+        <translation>Beschriftung von [%1] entfernen</translation>
+    </message>
 </context>
 <context>
     <name>Exporter</name>
@@ -419,6 +423,30 @@
         <source>Click a point: the model&apos;s best-ranked candidate of the selected instance that contains it replaces the mask</source>
         <translation>Einen Punkt anklicken: der am besten bewertete Kandidat des Modells für die ausgewählte Instanz, der ihn enthält, ersetzt die Maske</translation>
     </message>
+    <message>
+        <source>Type a &amp;Prompt</source>
+        <translation>&amp;Eingabe schreiben</translation>
+    </message>
+    <message>
+        <source>Ctrl+L</source>
+        <translation>Ctrl+L</translation>
+    </message>
+    <message>
+        <source>Move the keyboard focus to the prompt box</source>
+        <translation>Die Tastatureingabe in das Eingabefeld setzen</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel Round</source>
+        <translation>Runde &amp;abbrechen</translation>
+    </message>
+    <message>
+        <source>Esc</source>
+        <translation>Esc</translation>
+    </message>
+    <message>
+        <source>Stop the running round; it leaves nothing behind</source>
+        <translation>Die laufende Runde anhalten; sie hinterlässt nichts</translation>
+    </message>
 </context>
 <context>
     <name>segllm::ui::ChatController</name>
@@ -536,6 +564,14 @@
     <message>
         <source>Starting...</source>
         <translation>Wird gestartet...</translation>
+    </message>
+    <message>
+        <source>Send the prompt (Enter; Shift+Enter starts a new line)</source>
+        <translation>Die Eingabe senden (Eingabetaste; Umschalt+Eingabetaste beginnt eine neue Zeile)</translation>
+    </message>
+    <message>
+        <source>Stop the running round</source>
+        <translation>Die laufende Runde anhalten</translation>
     </message>
 </context>
 <context>
@@ -767,6 +803,10 @@
         <source>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Chat with an image: multi-round reasoning segmentation (SegLLM) on the desktop.&lt;/p&gt;&lt;p&gt;Ask for objects in the conversation, refer to earlier answers with [k], then correct, label and export the instance masks.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Mit einem Bild chatten: mehrstufige, schlussfolgernde Segmentierung (SegLLM) auf dem Desktop.&lt;/p&gt;&lt;p&gt;Fragen Sie im Gespräch nach Objekten, verweisen Sie mit [k] auf frühere Antworten und korrigieren, beschriften und exportieren Sie dann die Instanzmasken.&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>&amp;Chat</translation>
+    </message>
 </context>
 <context>
     <name>segllm::ui::ProjectSession</name>
@@ -858,10 +898,6 @@
         <translation>&amp;Sprache:</translation>
     </message>
     <message>
-        <source>A new language applies after a restart.</source>
-        <translation>Eine neue Sprache gilt nach einem Neustart.</translation>
-    </message>
-    <message>
         <source>Autosave:</source>
         <translation>Automatisch sichern:</translation>
     </message>
@@ -947,6 +983,38 @@
     <message>
         <source>Shortcut</source>
         <translation>Tastenkürzel</translation>
+    </message>
+    <message>
+        <source>Remove the last polygon point</source>
+        <translation>Den letzten Polygonpunkt entfernen</translation>
+    </message>
+    <message>
+        <source>Backspace</source>
+        <translation>Rücktaste</translation>
+    </message>
+    <message>
+        <source>Send the prompt</source>
+        <translation>Die Eingabe senden</translation>
+    </message>
+    <message>
+        <source>Enter (in the prompt box)</source>
+        <translation>Eingabetaste (im Eingabefeld)</translation>
+    </message>
+    <message>
+        <source>New line in the prompt</source>
+        <translation>Neue Zeile in der Eingabe</translation>
+    </message>
+    <message>
+        <source>Shift+Enter</source>
+        <translation>Umschalt+Eingabetaste</translation>
+    </message>
+    <message>
+        <source>Apply the typed label</source>
+        <translation>Die eingetippte Beschriftung übernehmen</translation>
+    </message>
+    <message>
+        <source>Enter (in the label box)</source>
+        <translation>Eingabetaste (im Beschriftungsfeld)</translation>
     </message>
 </context>
 <context>

@@ -30,6 +30,10 @@
         <source>Hide instance [%1]</source>
         <translation>隐藏实例 [%1]</translation>
     </message>
+    <message>
+        <source>Remove the label of [%1]</source>
+        <translation>移除 [%1] 的标签</translation>
+    </message>
 </context>
 <context>
     <name>Exporter</name>
@@ -419,6 +423,30 @@
         <source>Click a point: the model&apos;s best-ranked candidate of the selected instance that contains it replaces the mask</source>
         <translation>点击一个点：模型为所选实例给出的、包含该点的排名最高的候选结果将替换其掩码</translation>
     </message>
+    <message>
+        <source>Type a &amp;Prompt</source>
+        <translation>输入提示(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Ctrl+L</source>
+        <translation>Ctrl+L</translation>
+    </message>
+    <message>
+        <source>Move the keyboard focus to the prompt box</source>
+        <translation>将键盘焦点移到提示输入框</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel Round</source>
+        <translation>取消本轮(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Esc</source>
+        <translation>Esc</translation>
+    </message>
+    <message>
+        <source>Stop the running round; it leaves nothing behind</source>
+        <translation>停止正在运行的一轮，不留下任何结果</translation>
+    </message>
 </context>
 <context>
     <name>segllm::ui::ChatController</name>
@@ -536,6 +564,14 @@
     <message>
         <source>Starting...</source>
         <translation>正在开始...</translation>
+    </message>
+    <message>
+        <source>Send the prompt (Enter; Shift+Enter starts a new line)</source>
+        <translation>发送提示（回车；Shift+回车换行）</translation>
+    </message>
+    <message>
+        <source>Stop the running round</source>
+        <translation>停止正在运行的一轮</translation>
     </message>
 </context>
 <context>
@@ -767,6 +803,10 @@
         <source>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;Chat with an image: multi-round reasoning segmentation (SegLLM) on the desktop.&lt;/p&gt;&lt;p&gt;Ask for objects in the conversation, refer to earlier answers with [k], then correct, label and export the instance masks.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;SegLLM Studio %1&lt;/h3&gt;&lt;p&gt;与图像对话：桌面上的多轮推理分割（SegLLM）。&lt;/p&gt;&lt;p&gt;在对话中描述要分割的物体，用 [k] 引用之前的回答，然后修正、标注并导出实例掩码。&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>对话(&amp;C)</translation>
+    </message>
 </context>
 <context>
     <name>segllm::ui::ProjectSession</name>
@@ -858,10 +898,6 @@
         <translation>语言(&amp;L)：</translation>
     </message>
     <message>
-        <source>A new language applies after a restart.</source>
-        <translation>新语言将在重启后生效。</translation>
-    </message>
-    <message>
         <source>Autosave:</source>
         <translation>自动保存：</translation>
     </message>
@@ -947,6 +983,38 @@
     <message>
         <source>Shortcut</source>
         <translation>快捷键</translation>
+    </message>
+    <message>
+        <source>Remove the last polygon point</source>
+        <translation>删除多边形的最后一个点</translation>
+    </message>
+    <message>
+        <source>Backspace</source>
+        <translation>退格键</translation>
+    </message>
+    <message>
+        <source>Send the prompt</source>
+        <translation>发送提示</translation>
+    </message>
+    <message>
+        <source>Enter (in the prompt box)</source>
+        <translation>回车（在提示输入框中）</translation>
+    </message>
+    <message>
+        <source>New line in the prompt</source>
+        <translation>在提示中换行</translation>
+    </message>
+    <message>
+        <source>Shift+Enter</source>
+        <translation>Shift+回车</translation>
+    </message>
+    <message>
+        <source>Apply the typed label</source>
+        <translation>应用输入的标签</translation>
+    </message>
+    <message>
+        <source>Enter (in the label box)</source>
+        <translation>回车（在标签框中）</translation>
     </message>
 </context>
 <context>

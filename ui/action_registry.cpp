@@ -9,48 +9,33 @@
 namespace segllm::ui {
 
 ActionRegistry::ActionRegistry(QWidget* window, QWidget* canvas, QUndoGroup* undoGroup)
-    : QObject(window), window_(window) {
-    add(OpenImage, tr("&Open Image..."), {QKeySequence::Open}, tr("Open an image file"));
-    add(OpenFolder, tr("Open &Folder..."), {QKeySequence(tr("Ctrl+Shift+O"))},
-        tr("Open every image of a folder"));
-    add(OpenProject, tr("Open &Project..."), {QKeySequence(tr("Ctrl+Alt+O"))},
-        tr("Open a saved project"));
-    add(SaveProject, tr("&Save Project"), {QKeySequence::Save}, tr("Save the project"));
-    add(SaveProjectAs, tr("Save Project &As..."), {QKeySequence(tr("Ctrl+Shift+S"))});
-    add(ExportCocoImage, tr("COCO JSON, Current Image..."), {QKeySequence(tr("Ctrl+E"))});
-    add(ExportCocoAll, tr("COCO JSON, All Images..."), {QKeySequence(tr("Ctrl+Shift+E"))});
-    add(ExportPngImage, tr("PNG Masks, Current Image..."), {});
-    add(ExportPngAll, tr("PNG Masks, All Images..."), {});
-    add(ExportLabelmeImage, tr("labelme JSON, Current Image..."), {});
-    add(ExportLabelmeAll, tr("labelme JSON, All Images..."), {});
-    add(ShowSettings, tr("Se&ttings..."), {QKeySequence(tr("Ctrl+,"))});
+    : QObject(window), window_(window), undoGroup_(undoGroup) {
+    for (int i = OpenImage; i <= About; ++i) {
+        const Id id = static_cast<Id>(i);
+        auto* action = new QAction(window_);
+        if (id == NextImageOnCanvas || id == PreviousImageOnCanvas) {
+            action->setShortcutContext(Qt::WidgetShortcut);
+            canvas->addAction(action);
+        } else {
+            window_->addAction(action);
+        }
+        actions_[id] = action;
+    }
     action(ShowSettings)->setMenuRole(QAction::PreferencesRole);
-    add(Quit, tr("&Quit"), {QKeySequence(tr("Ctrl+Q"))});
     action(Quit)->setMenuRole(QAction::QuitRole);
+    action(About)->setMenuRole(QAction::AboutRole);
 
-    QAction* undo = undoGroup->createUndoAction(window, tr("&Undo"));
-    undo->setShortcuts({QKeySequence::Undo});
-    actions_[Undo] = undo;
-    QAction* redo = undoGroup->createRedoAction(window, tr("&Redo"));
-    redo->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))});
-    actions_[Redo] = redo;
-    add(DeleteInstance, tr("&Delete Instance"), {QKeySequence::Delete},
-        tr("Delete the selected instance"));
-    add(EditLabel, tr("Edit &Label"), {QKeySequence(tr("F2"))},
-        tr("Type the label of the selected instance"));
+    // Undo and Redo of the active document's stack (plain actions rather than the group's
+    // own, whose "Undo" prefix is fixed at creation and so could not follow a new language).
+    connect(action(Undo), &QAction::triggered, undoGroup, &QUndoGroup::undo);
+    connect(action(Redo), &QAction::triggered, undoGroup, &QUndoGroup::redo);
+    connect(undoGroup, &QUndoGroup::canUndoChanged, action(Undo), &QAction::setEnabled);
+    connect(undoGroup, &QUndoGroup::canRedoChanged, action(Redo), &QAction::setEnabled);
+    connect(undoGroup, &QUndoGroup::undoTextChanged, this, &ActionRegistry::updateUndoRedoTexts);
+    connect(undoGroup, &QUndoGroup::redoTextChanged, this, &ActionRegistry::updateUndoRedoTexts);
+    action(Undo)->setEnabled(undoGroup->canUndo());
+    action(Redo)->setEnabled(undoGroup->canRedo());
 
-    add(SelectTool, tr("&Select"), {QKeySequence(tr("V"))},
-        tr("Click an instance to select and reference it; drag to pan"));
-    add(BrushTool, tr("&Brush"), {QKeySequence(tr("B"))}, tr("Paint on the selected instance"));
-    add(EraserTool, tr("&Eraser"), {QKeySequence(tr("E"))}, tr("Erase from the selected instance"));
-    add(PolygonAddTool, tr("Polygon &Add"), {QKeySequence(tr("P"))},
-        tr("Click points, Enter or double-click to add the area (a new instance if none is "
-           "selected); Esc cancels"));
-    add(PolygonSubtractTool, tr("Polygon S&ubtract"), {QKeySequence(tr("Shift+P"))},
-        tr("Click points, Enter or double-click to remove the area; Esc cancels"));
-    add(PickAlternativeTool, tr("Pick Alter&native"), {QKeySequence(tr("K"))},
-        tr("Click a point: the model's best-ranked candidate of the selected instance that "
-           "contains it replaces the mask"));
     toolGroup_ = new QActionGroup(this);
     for (Id id : {SelectTool, BrushTool, EraserTool, PolygonAddTool, PolygonSubtractTool,
                   PickAlternativeTool}) {
@@ -58,46 +43,90 @@ ActionRegistry::ActionRegistry(QWidget* window, QWidget* canvas, QUndoGroup* und
         toolGroup_->addAction(action(id));
     }
     action(SelectTool)->setChecked(true);
-    add(BrushLarger, tr("Larger Brush"), {QKeySequence(tr("]"))});
-    add(BrushSmaller, tr("Smaller Brush"), {QKeySequence(tr("["))});
-
-    add(NextImage, tr("&Next Image"), {QKeySequence(tr("PgDown"))});
-    add(PreviousImage, tr("&Previous Image"), {QKeySequence(tr("PgUp"))});
-    add(NextImageOnCanvas, tr("Next Image (canvas focused)"), {QKeySequence(tr("D"))});
-    add(PreviousImageOnCanvas, tr("Previous Image (canvas focused)"), {QKeySequence(tr("A"))});
-    for (Id id : {NextImageOnCanvas, PreviousImageOnCanvas}) {
-        action(id)->setShortcutContext(Qt::WidgetShortcut);
-        canvas->addAction(action(id));
-    }
-
-    add(ZoomIn, tr("Zoom &In"), {QKeySequence::ZoomIn, QKeySequence(tr("Ctrl+="))});
-    add(ZoomOut, tr("Zoom &Out"), {QKeySequence::ZoomOut});
-    add(FitToWindow, tr("&Fit to Window"), {QKeySequence(tr("Ctrl+0")), QKeySequence(tr("F"))});
-    add(ActualSize, tr("&Actual Size (1:1)"), {QKeySequence(tr("Ctrl+1"))});
-    add(ToggleOverlays, tr("Show &Overlays"), {QKeySequence(tr("H"))},
-        tr("Show or hide every instance overlay"));
     action(ToggleOverlays)->setCheckable(true);
     action(ToggleOverlays)->setChecked(true);
-    add(FullScreen, tr("F&ull Screen"), {QKeySequence(tr("F11"))});
     action(FullScreen)->setCheckable(true);
-    add(ShowShortcuts, tr("&Keyboard Shortcuts"), {QKeySequence(tr("F1"))});
-    add(About, tr("&About SegLLM Studio"), {});
-    action(About)->setMenuRole(QAction::AboutRole);
+    // Enabled by the main window while a round runs.
+    action(CancelRound)->setEnabled(false);
+    retranslate();
 }
 
-QAction* ActionRegistry::add(Id id, const QString& text, const QList<QKeySequence>& keys,
-                             const QString& tip) {
-    auto* action = new QAction(text, window_);
-    action->setShortcuts(keys);
-    if (!tip.isEmpty()) {
-        action->setStatusTip(tip);
-        action->setToolTip(tip);
-    }
-    if (id != NextImageOnCanvas && id != PreviousImageOnCanvas) {
-        window_->addAction(action);
-    }
-    actions_[id] = action;
-    return action;
+void ActionRegistry::retranslate() {
+    set(OpenImage, tr("&Open Image..."), {QKeySequence::Open}, tr("Open an image file"));
+    set(OpenFolder, tr("Open &Folder..."), {QKeySequence(tr("Ctrl+Shift+O"))},
+        tr("Open every image of a folder"));
+    set(OpenProject, tr("Open &Project..."), {QKeySequence(tr("Ctrl+Alt+O"))},
+        tr("Open a saved project"));
+    set(SaveProject, tr("&Save Project"), {QKeySequence::Save}, tr("Save the project"));
+    set(SaveProjectAs, tr("Save Project &As..."), {QKeySequence(tr("Ctrl+Shift+S"))});
+    set(ExportCocoImage, tr("COCO JSON, Current Image..."), {QKeySequence(tr("Ctrl+E"))});
+    set(ExportCocoAll, tr("COCO JSON, All Images..."), {QKeySequence(tr("Ctrl+Shift+E"))});
+    set(ExportPngImage, tr("PNG Masks, Current Image..."), {});
+    set(ExportPngAll, tr("PNG Masks, All Images..."), {});
+    set(ExportLabelmeImage, tr("labelme JSON, Current Image..."), {});
+    set(ExportLabelmeAll, tr("labelme JSON, All Images..."), {});
+    set(ShowSettings, tr("Se&ttings..."), {QKeySequence(tr("Ctrl+,"))});
+    set(Quit, tr("&Quit"), {QKeySequence(tr("Ctrl+Q"))});
+
+    set(Undo, tr("&Undo"), {QKeySequence::Undo});
+    set(Redo, tr("&Redo"), {QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))});
+    updateUndoRedoTexts();
+    set(DeleteInstance, tr("&Delete Instance"), {QKeySequence::Delete},
+        tr("Delete the selected instance"));
+    set(EditLabel, tr("Edit &Label"), {QKeySequence(tr("F2"))},
+        tr("Type the label of the selected instance"));
+
+    set(SelectTool, tr("&Select"), {QKeySequence(tr("V"))},
+        tr("Click an instance to select and reference it; drag to pan"));
+    set(BrushTool, tr("&Brush"), {QKeySequence(tr("B"))}, tr("Paint on the selected instance"));
+    set(EraserTool, tr("&Eraser"), {QKeySequence(tr("E"))}, tr("Erase from the selected instance"));
+    set(PolygonAddTool, tr("Polygon &Add"), {QKeySequence(tr("P"))},
+        tr("Click points, Enter or double-click to add the area (a new instance if none is "
+           "selected); Esc cancels"));
+    set(PolygonSubtractTool, tr("Polygon S&ubtract"), {QKeySequence(tr("Shift+P"))},
+        tr("Click points, Enter or double-click to remove the area; Esc cancels"));
+    set(PickAlternativeTool, tr("Pick Alter&native"), {QKeySequence(tr("K"))},
+        tr("Click a point: the model's best-ranked candidate of the selected instance that "
+           "contains it replaces the mask"));
+    set(BrushLarger, tr("Larger Brush"), {QKeySequence(tr("]"))});
+    set(BrushSmaller, tr("Smaller Brush"), {QKeySequence(tr("["))});
+
+    set(FocusPrompt, tr("Type a &Prompt"), {QKeySequence(tr("Ctrl+L"))},
+        tr("Move the keyboard focus to the prompt box"));
+    set(CancelRound, tr("&Cancel Round"), {QKeySequence(tr("Esc"))},
+        tr("Stop the running round; it leaves nothing behind"));
+
+    set(NextImage, tr("&Next Image"), {QKeySequence(tr("PgDown"))});
+    set(PreviousImage, tr("&Previous Image"), {QKeySequence(tr("PgUp"))});
+    set(NextImageOnCanvas, tr("Next Image (canvas focused)"), {QKeySequence(tr("D"))});
+    set(PreviousImageOnCanvas, tr("Previous Image (canvas focused)"), {QKeySequence(tr("A"))});
+
+    set(ZoomIn, tr("Zoom &In"), {QKeySequence::ZoomIn, QKeySequence(tr("Ctrl+="))});
+    set(ZoomOut, tr("Zoom &Out"), {QKeySequence::ZoomOut});
+    set(FitToWindow, tr("&Fit to Window"), {QKeySequence(tr("Ctrl+0")), QKeySequence(tr("F"))});
+    set(ActualSize, tr("&Actual Size (1:1)"), {QKeySequence(tr("Ctrl+1"))});
+    set(ToggleOverlays, tr("Show &Overlays"), {QKeySequence(tr("H"))},
+        tr("Show or hide every instance overlay"));
+    set(FullScreen, tr("F&ull Screen"), {QKeySequence(tr("F11"))});
+    set(ShowShortcuts, tr("&Keyboard Shortcuts"), {QKeySequence(tr("F1"))});
+    set(About, tr("&About SegLLM Studio"), {});
+}
+
+void ActionRegistry::set(Id id, const QString& text, const QList<QKeySequence>& keys,
+                         const QString& tip) {
+    QAction* target = action(id);
+    target->setText(text);
+    target->setShortcuts(keys);
+    target->setStatusTip(tip);
+    target->setToolTip(tip);  // empty: Qt derives it from the text
+}
+
+void ActionRegistry::updateUndoRedoTexts() {
+    const auto withCommand = [](const QString& prefix, const QString& command) {
+        return command.isEmpty() ? prefix : prefix + QLatin1Char(' ') + command;
+    };
+    action(Undo)->setText(withCommand(tr("&Undo"), undoGroup_->undoText()));
+    action(Redo)->setText(withCommand(tr("&Redo"), undoGroup_->redoText()));
 }
 
 QList<QAction*> ActionRegistry::shortcutActions() const {

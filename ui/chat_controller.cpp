@@ -56,12 +56,15 @@ ChatController::ChatController(Workspace* workspace, ChatPane* pane, QObject* pa
     thread_->setObjectName(QStringLiteral("segllm-inference"));
     worker_ = InferenceWorker::startOnThread(thread_);
 
-    connect(worker_, &InferenceWorker::loadProgress, this,
-            [this](int percent) { setModelStatus(tr("Loading model... %1%").arg(percent)); });
+    connect(worker_, &InferenceWorker::loadProgress, this, [this](int percent) {
+        loadPercent_ = percent;
+        setModelState(ModelState::Loading);
+    });
     connect(worker_, &InferenceWorker::modelLoaded, this, &ChatController::onModelLoaded);
     connect(worker_, &InferenceWorker::modelLoadFailed, this, [this](const QString& reason) {
         modelLoaded_ = false;
-        setModelStatus(tr("Model not loaded: %1").arg(reason));
+        loadError_ = reason;
+        setModelState(ModelState::Failed);
         refresh();
     });
     connect(worker_, &InferenceWorker::progress, this,
@@ -92,7 +95,7 @@ ChatController::ChatController(Workspace* workspace, ChatPane* pane, QObject* pa
         errors_.clear();
         QMetaObject::invokeMethod(worker_, &InferenceWorker::dropSessions, Qt::QueuedConnection);
     });
-    setModelStatus(tr("Model not loaded"));
+    setModelState(ModelState::NotLoaded);
     watchCurrentDocument();
     refresh();
 }
@@ -107,7 +110,8 @@ ChatController::~ChatController() {
 
 void ChatController::loadModel(const QString& folder, const QString& device, const QString& dtype) {
     modelLoaded_ = false;
-    setModelStatus(tr("Loading model... %1%").arg(0));
+    loadPercent_ = 0;
+    setModelState(ModelState::Loading);
     refresh();
     QMetaObject::invokeMethod(
         worker_, [w = worker_, folder, device, dtype] { w->loadModel(folder, device, dtype); },
@@ -116,20 +120,48 @@ void ChatController::loadModel(const QString& folder, const QString& device, con
 
 void ChatController::onModelLoaded(const ModelLoadInfo& info) {
     modelLoaded_ = true;
-    const QString device = info.device.startsWith(QLatin1String("cuda"))
-                               ? tr("CUDA (%1)").arg(info.device)
-                               : tr("CPU");
-    QString text = tr("Model: %1 on %2").arg(info.name, device);
-    if (!info.deviceNote.isEmpty()) {
-        text += QStringLiteral(" - ") + tr("CUDA not used: %1").arg(info.deviceNote);
-    }
-    setModelStatus(text);
+    modelName_ = info.name;
+    modelDevice_ = info.device;
+    deviceNote_ = info.deviceNote;
+    setModelState(ModelState::Loaded);
     refresh();
 }
 
-void ChatController::setModelStatus(const QString& text) {
+void ChatController::setModelState(ModelState state) {
+    modelState_ = state;
+    updateModelStatus();
+}
+
+void ChatController::updateModelStatus() {
+    QString text;
+    switch (modelState_) {
+        case ModelState::NotLoaded:
+            text = tr("Model not loaded");
+            break;
+        case ModelState::Loading:
+            text = tr("Loading model... %1%").arg(loadPercent_);
+            break;
+        case ModelState::Failed:
+            text = tr("Model not loaded: %1").arg(loadError_);
+            break;
+        case ModelState::Loaded: {
+            const QString device = modelDevice_.startsWith(QLatin1String("cuda"))
+                                       ? tr("CUDA (%1)").arg(modelDevice_)
+                                       : tr("CPU");
+            text = tr("Model: %1 on %2").arg(modelName_, device);
+            if (!deviceNote_.isEmpty()) {
+                text += QStringLiteral(" - ") + tr("CUDA not used: %1").arg(deviceNote_);
+            }
+            break;
+        }
+    }
     modelStatus_ = text;
     emit modelStatusChanged(text);
+}
+
+void ChatController::retranslate() {
+    updateModelStatus();
+    refresh();
 }
 
 Document* ChatController::documentOf(const QString& path) const {
@@ -146,6 +178,7 @@ void ChatController::send(const QString& prompt) {
     pendingPath_ = document->path();
     pendingPrompt_ = prompt.trimmed();
     pane_->setBusy(true);
+    emit busyChanged(true);
     const quint64 id = pending_;
     QMetaObject::invokeMethod(
         worker_,
@@ -178,6 +211,7 @@ void ChatController::pickAlternative(const QPointF& imagePos) {
     pendingPath_ = document->path();
     pendingPrompt_.clear();
     pane_->setBusy(true);
+    emit busyChanged(true);
     QMetaObject::invokeMethod(
         worker_,
         [w = worker_, id = pending_, path = pendingPath_, data = document->data(),
@@ -191,6 +225,7 @@ void ChatController::pickAlternative(const QPointF& imagePos) {
 void ChatController::finishRequest() {
     pending_ = 0;
     pane_->setBusy(false);
+    emit busyChanged(false);
     emit idle();
 }
 

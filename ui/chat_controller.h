@@ -56,6 +56,9 @@ public:
     bool isBusy() const { return pending_ != 0; }
 
 public slots:
+    // Translates the model status and the pane's texts again in the installed language (the
+    // main window calls it on QEvent::LanguageChange).
+    void retranslate();
     // Sends `prompt` for the current image (ignored when busy, blank or no image).
     void send(const QString& prompt);
     // Cancels the running round.
@@ -72,6 +75,8 @@ signals:
     void roundError(const QString& message);
     // A request finished in any way (result, error or cancel).
     void idle();
+    // A round (or a pick) started (true) or ended in any way (false).
+    void busyChanged(bool busy);
     // A short message for the status bar.
     void message(const QString& text);
 
@@ -87,7 +92,10 @@ private:
     void onRoundFailed(quint64 requestId, const QString& message, bool cancelled);
     void onCandidateChosen(quint64 requestId, const QString& imagePath,
                            const CandidateChoice& choice);
-    void setModelStatus(const QString& text);
+    // The model's state; the status text is made from it in the installed language.
+    enum class ModelState { NotLoaded, Loading, Loaded, Failed };
+    void setModelState(ModelState state);
+    void updateModelStatus();
     void finishRequest();
     // The document of `path` (nullptr when the path is not in the workspace).
     Document* documentOf(const QString& path) const;
@@ -100,6 +108,12 @@ private:
     InferenceWorker* worker_ = nullptr;
     QPointer<Document> watched_;
     bool modelLoaded_ = false;
+    ModelState modelState_ = ModelState::NotLoaded;
+    int loadPercent_ = 0;
+    QString modelName_;    // of the loaded model
+    QString modelDevice_;  // "cpu" / "cuda:0"
+    QString deviceNote_;   // why CUDA is not used
+    QString loadError_;    // why the model did not load
     QString modelStatus_;
     std::uint64_t nextRequest_ = 0;
     std::uint64_t pending_ = 0;

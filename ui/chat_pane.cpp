@@ -2,6 +2,7 @@
 
 #include "ui/instance_palette.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
@@ -36,10 +37,9 @@ ChatPane::ChatPane(QWidget* parent) : QWidget(parent) {
     view_ = new QTextBrowser(this);
     view_->setOpenLinks(false);
     prompt_ = new PromptEdit(this);
-    prompt_->setPlaceholderText(tr("Ask for an object, e.g. \"Segment the red circle.\""));
     prompt_->setMaximumHeight(prompt_->fontMetrics().lineSpacing() * 4 + 12);
-    send_ = new QPushButton(tr("Send"), this);
-    cancel_ = new QPushButton(tr("Cancel"), this);
+    send_ = new QPushButton(this);
+    cancel_ = new QPushButton(this);
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 100);
     progress_->setTextVisible(true);
@@ -59,8 +59,28 @@ ChatPane::ChatPane(QWidget* parent) : QWidget(parent) {
     connect(prompt_, &PromptEdit::sendRequested, this, &ChatPane::send);
     connect(send_, &QPushButton::clicked, this, &ChatPane::send);
     connect(cancel_, &QPushButton::clicked, this, &ChatPane::cancelRequested);
+    retranslate();
     setBusy(false);
     render();
+}
+
+void ChatPane::retranslate() {
+    prompt_->setPlaceholderText(tr("Ask for an object, e.g. \"Segment the red circle.\""));
+    send_->setText(tr("Send"));
+    send_->setToolTip(tr("Send the prompt (Enter; Shift+Enter starts a new line)"));
+    cancel_->setText(tr("Cancel"));
+    cancel_->setToolTip(tr("Stop the running round"));
+}
+
+void ChatPane::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) {
+        retranslate();
+        render();
+        if (busy_) {
+            showProgressText();
+        }
+    }
+    QWidget::changeEvent(event);
 }
 
 QString ChatPane::stageName(const QString& stage) {
@@ -129,14 +149,21 @@ void ChatPane::setBusy(bool busy) {
     cancel_->setEnabled(busy);
     progress_->setVisible(busy);
     if (busy) {
+        stage_.clear();
         progress_->setValue(0);
-        progress_->setFormat(tr("Starting..."));
+        showProgressText();
     }
 }
 
 void ChatPane::setProgress(const QString& stage, double fraction) {
+    stage_ = stage;
     progress_->setValue(static_cast<int>(fraction * 100.0 + 0.5));
-    progress_->setFormat(stageName(stage) + QStringLiteral(" %p%"));
+    showProgressText();
+}
+
+void ChatPane::showProgressText() {
+    progress_->setFormat(stage_.isEmpty() ? tr("Starting...")
+                                          : stageName(stage_) + QStringLiteral(" %p%"));
 }
 
 void ChatPane::setReady(bool ready, const QString& reason) {

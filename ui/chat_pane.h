@@ -74,8 +74,14 @@ signals:
     void sendRequested(const QString& prompt);
     void cancelRequested();
 
+protected:
+    // QEvent::LanguageChange: every text of the pane again in the installed language.
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslate();
     void render();
+    void showProgressText();
 
     QTextBrowser* view_ = nullptr;
     PromptEdit* prompt_ = nullptr;
@@ -84,6 +90,7 @@ private:
     QProgressBar* progress_ = nullptr;
     QLabel* status_ = nullptr;
     std::vector<ChatEntry> entries_;
+    QString stage_;  // the running round's stage ("" before the first progress report)
     bool busy_ = false;
     bool ready_ = true;
 };

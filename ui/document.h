@@ -65,6 +65,9 @@ public:
     ProjectInstance applyRemove(int id);
     // Writes `patch` into the instance's mask, recomputes its box, sets `edited`.
     void applyPatch(int id, const MaskPatch& patch, bool edited);
+    // Sets the label. The instance's `edited` flag is not touched: in the project file and in
+    // the engine it means "the mask was changed by hand" (brush, polygon, picked alternative),
+    // which a label does not do; the unsaved state comes from the undo stack instead.
     void applyLabel(int id, const std::string& label);
     void applyVisible(int id, bool visible);
     // Appends a chat round (ui/chat_controller.h's round command) and emits roundsChanged.

@@ -81,9 +81,10 @@ void RemoveInstanceCommand::redo() {
 
 LabelCommand::LabelCommand(Document* document, int instanceId, std::string label,
                            QUndoCommand* parent)
-    : QUndoCommand(EditCommands::tr("Label [%1] as \"%2\"")
-                       .arg(instanceId)
-                       .arg(QString::fromStdString(label)),
+    : QUndoCommand(label.empty() ? EditCommands::tr("Remove the label of [%1]").arg(instanceId)
+                                 : EditCommands::tr("Label [%1] as \"%2\"")
+                                       .arg(instanceId)
+                                       .arg(QString::fromStdString(label)),
                    parent),
       document_(document),
       instanceId_(instanceId),

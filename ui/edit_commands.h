@@ -65,7 +65,10 @@ private:
     ProjectInstance removed_;
 };
 
-// The category label of an instance changed.
+// The category label of an instance changed (an empty label removes it). Like every command it
+// moves the document away from its saved state, so the project shows unsaved changes until it
+// is saved again; it leaves the instance's `edited` flag alone, which records changes of the
+// mask only (see Document::applyLabel).
 class LabelCommand : public QUndoCommand {
 public:
     LabelCommand(Document* document, int instanceId, std::string label,

@@ -429,6 +429,18 @@ void ImageCanvas::mouseDoubleClickEvent(QMouseEvent* event) {
     mousePressEvent(event);
 }
 
+bool ImageCanvas::event(QEvent* event) {
+    if (event->type() == QEvent::ShortcutOverride && !polygon_.isEmpty()) {
+        const int key = static_cast<QKeyEvent*>(event)->key();
+        if (key == Qt::Key_Return || key == Qt::Key_Enter || key == Qt::Key_Escape ||
+            key == Qt::Key_Backspace) {
+            event->accept();
+            return true;
+        }
+    }
+    return QWidget::event(event);
+}
+
 void ImageCanvas::keyPressEvent(QKeyEvent* event) {
     if (event->key() == Qt::Key_Space) {
         if (!event->isAutoRepeat()) {

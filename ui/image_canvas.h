@@ -117,6 +117,9 @@ signals:
     void brushResizeRequested(int steps);
 
 protected:
+    // While a polygon is drawn, Enter, Esc and Backspace belong to it (they override the
+    // window's shortcuts, e.g. Esc = cancel the round).
+    bool event(QEvent* event) override;
     void paintEvent(QPaintEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void wheelEvent(QWheelEvent* event) override;

@@ -33,6 +33,12 @@ void InstanceListModel::instanceChanged(int id) {
     }
 }
 
+void InstanceListModel::retranslate() {
+    if (rowCount() > 0) {
+        emit dataChanged(index(0), index(rowCount() - 1), {Qt::DisplayRole, Qt::ToolTipRole});
+    }
+}
+
 int InstanceListModel::idAt(int row) const {
     if (document_ == nullptr || row < 0 || row >= rowCount()) {
         return 0;

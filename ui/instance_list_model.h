@@ -25,6 +25,8 @@ public:
     int idAt(int row) const;
     // Row of instance `id`, or -1.
     int rowOf(int id) const;
+    // Reports every row as changed, so views ask again for the (translated) texts.
+    void retranslate();
 
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role) const override;

@@ -4,6 +4,7 @@
 #include "ui/instance_list_model.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -24,17 +25,12 @@ InstancePanel::InstancePanel(QWidget* parent) : QWidget(parent) {
     labelCombo_ = new QComboBox(this);
     labelCombo_->setEditable(true);
     labelCombo_->setInsertPolicy(QComboBox::NoInsert);
-    labelCombo_->lineEdit()->setPlaceholderText(tr("Label of the selected instance"));
-    labelCombo_->setToolTip(tr("Type a category name and press Enter, or pick one"));
-
     deleteButton_ = new QToolButton(this);
-    deleteButton_->setText(tr("Delete"));
-    deleteButton_->setToolTip(tr("Delete the selected instance"));
 
     auto* labelRow = new QHBoxLayout;
-    auto* labelCaption = new QLabel(tr("&Label:"), this);
-    labelCaption->setBuddy(labelCombo_);
-    labelRow->addWidget(labelCaption);
+    labelCaption_ = new QLabel(this);
+    labelCaption_->setBuddy(labelCombo_);
+    labelRow->addWidget(labelCaption_);
     labelRow->addWidget(labelCombo_, 1);
     labelRow->addWidget(deleteButton_);
 
@@ -59,7 +55,24 @@ InstancePanel::InstancePanel(QWidget* parent) : QWidget(parent) {
     connect(labelCombo_, &QComboBox::activated, this, [this] { commitLabel(); });
     connect(labelCombo_->lineEdit(), &QLineEdit::returnPressed, this, &InstancePanel::commitLabel);
     connect(deleteButton_, &QToolButton::clicked, this, &InstancePanel::deleteRequested);
+    retranslate();
     updateControls();
+}
+
+void InstancePanel::retranslate() {
+    labelCombo_->lineEdit()->setPlaceholderText(tr("Label of the selected instance"));
+    labelCombo_->setToolTip(tr("Type a category name and press Enter, or pick one"));
+    deleteButton_->setText(tr("Delete"));
+    deleteButton_->setToolTip(tr("Delete the selected instance"));
+    labelCaption_->setText(tr("&Label:"));
+}
+
+void InstancePanel::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange) {
+        retranslate();
+        model_->retranslate();
+    }
+    QWidget::changeEvent(event);
 }
 
 void InstancePanel::setDocument(Document* document) {

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QLabel;
 class QListView;
 class QModelIndex;
 class QToolButton;
@@ -38,7 +39,12 @@ signals:
     void deleteRequested();
     void visibilityChangeRequested(int id, bool visible);
 
+protected:
+    // QEvent::LanguageChange: the panel's texts and the list's rows in the installed language.
+    void changeEvent(QEvent* event) override;
+
 private:
+    void retranslate();
     void showSelection(int id);
     void selectFromView(const QModelIndex& current);
     void commitLabel();
@@ -49,6 +55,7 @@ private:
     QListView* view_ = nullptr;
     QComboBox* labelCombo_ = nullptr;
     QToolButton* deleteButton_ = nullptr;
+    QLabel* labelCaption_ = nullptr;
     bool syncing_ = false;
 };
 

@@ -14,6 +14,7 @@
 #include "ui/settings.h"
 #include "ui/settings_dialog.h"
 #include "ui/shortcuts_dialog.h"
+#include "ui/translator.h"
 #include "ui/workspace.h"
 
 #include <QAction>
@@ -25,8 +26,10 @@
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QEvent>
 #include <QFileInfo>
 #include <QIcon>
+#include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -43,17 +46,18 @@ namespace segllm::ui {
 
 namespace {
 
-// The first local file or folder among the dragged URLs, or an empty string.
-QString droppedPath(const QMimeData* mime) {
+// The local files and folders among the dragged URLs, in their order.
+QStringList droppedPaths(const QMimeData* mime) {
+    QStringList paths;
     if (mime == nullptr || !mime->hasUrls()) {
-        return QString();
+        return paths;
     }
     for (const QUrl& url : mime->urls()) {
         if (url.isLocalFile()) {
-            return url.toLocalFile();
+            paths << url.toLocalFile();
         }
     }
-    return QString();
+    return paths;
 }
 
 }  // namespace
@@ -75,6 +79,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     createMenus();
     createDocks();
     createStatusBar();
+    retranslateUi();
 
     connect(canvas_, &ImageCanvas::zoomChanged, this, [this] {
         updateStatus();
@@ -176,6 +181,14 @@ void MainWindow::createActions() {
     on(A::ActualSize, [this] { canvas_->showActualSize(); });
     on(A::ShowShortcuts, [this] { showShortcuts(); });
     on(A::About, [this] { showAbout(); });
+    on(A::CancelRound, [this] { chat_->cancel(); });
+    on(A::FocusPrompt, [this] {
+        chatDock_->show();
+        chatDock_->raise();
+        chatPane_->promptEdit()->setFocus(Qt::ShortcutFocusReason);
+    });
+    connect(chat_, &ChatController::busyChanged, actions_->action(A::CancelRound),
+            &QAction::setEnabled);
     connect(actions_->action(A::ToggleOverlays), &QAction::toggled, canvas_,
             &ImageCanvas::setOverlaysVisible);
     connect(actions_->action(A::FullScreen), &QAction::toggled, this, [this](bool full) {
@@ -207,44 +220,77 @@ void MainWindow::createMenus() {
             }
         }
     };
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    fill(file,
+    // Titles are set by retranslateUi().
+    fileMenu_ = menuBar()->addMenu(QString());
+    fill(fileMenu_,
          {A::OpenImage, A::OpenFolder, A::OpenProject, -1, A::SaveProject, A::SaveProjectAs, -1});
-    QMenu* exports = file->addMenu(tr("&Export"));
-    fill(exports, {A::ExportCocoImage, A::ExportPngImage, A::ExportLabelmeImage, -1,
-                   A::ExportCocoAll, A::ExportPngAll, A::ExportLabelmeAll});
-    fill(file, {-1, A::ShowSettings, -1, A::Quit});
-    fill(menuBar()->addMenu(tr("&Edit")), {A::Undo, A::Redo, -1, A::EditLabel, A::DeleteInstance});
-    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
-    fill(tools,
+    exportMenu_ = fileMenu_->addMenu(QString());
+    fill(exportMenu_, {A::ExportCocoImage, A::ExportPngImage, A::ExportLabelmeImage, -1,
+                       A::ExportCocoAll, A::ExportPngAll, A::ExportLabelmeAll});
+    fill(fileMenu_, {-1, A::ShowSettings, -1, A::Quit});
+    editMenu_ = menuBar()->addMenu(QString());
+    fill(editMenu_, {A::Undo, A::Redo, -1, A::EditLabel, A::DeleteInstance});
+    toolsMenu_ = menuBar()->addMenu(QString());
+    fill(toolsMenu_,
          {A::SelectTool, A::BrushTool, A::EraserTool, A::PolygonAddTool, A::PolygonSubtractTool,
           A::PickAlternativeTool, -1, A::BrushLarger, A::BrushSmaller});
-    fill(menuBar()->addMenu(tr("&View")), {A::ZoomIn, A::ZoomOut, -1, A::FitToWindow, A::ActualSize,
-                                           -1, A::ToggleOverlays, A::FullScreen});
-    fill(menuBar()->addMenu(tr("&Go")), {A::PreviousImage, A::NextImage});
-    fill(menuBar()->addMenu(tr("&Help")), {A::ShowShortcuts, -1, A::About});
+    chatMenu_ = menuBar()->addMenu(QString());
+    fill(chatMenu_, {A::FocusPrompt, A::CancelRound});
+    viewMenu_ = menuBar()->addMenu(QString());
+    fill(viewMenu_, {A::ZoomIn, A::ZoomOut, -1, A::FitToWindow, A::ActualSize, -1,
+                     A::ToggleOverlays, A::FullScreen});
+    goMenu_ = menuBar()->addMenu(QString());
+    fill(goMenu_, {A::PreviousImage, A::NextImage});
+    helpMenu_ = menuBar()->addMenu(QString());
+    fill(helpMenu_, {A::ShowShortcuts, -1, A::About});
 
-    QToolBar* toolBar = addToolBar(tr("Tools"));
-    toolBar->setObjectName(QStringLiteral("toolsToolBar"));
-    toolBar->addActions(actions_->toolGroup()->actions());
-    toolBar->addSeparator();
-    toolBar->addAction(actions_->action(A::Undo));
-    toolBar->addAction(actions_->action(A::Redo));
-    toolBar->addSeparator();
-    toolBar->addAction(actions_->action(A::ToggleOverlays));
-    toolBar->addAction(actions_->action(A::PreviousImage));
-    toolBar->addAction(actions_->action(A::NextImage));
+    toolBar_ = addToolBar(QString());
+    toolBar_->setObjectName(QStringLiteral("toolsToolBar"));
+    toolBar_->addActions(actions_->toolGroup()->actions());
+    toolBar_->addSeparator();
+    toolBar_->addAction(actions_->action(A::Undo));
+    toolBar_->addAction(actions_->action(A::Redo));
+    toolBar_->addSeparator();
+    toolBar_->addAction(actions_->action(A::ToggleOverlays));
+    toolBar_->addAction(actions_->action(A::PreviousImage));
+    toolBar_->addAction(actions_->action(A::NextImage));
 }
 
 void MainWindow::createDocks() {
-    auto* dock = new QDockWidget(tr("Instances"), this);
-    dock->setObjectName(QStringLiteral("instancesDock"));
-    dock->setWidget(panel_);
-    addDockWidget(Qt::RightDockWidgetArea, dock);
-    auto* chatDock = new QDockWidget(tr("Conversation"), this);
-    chatDock->setObjectName(QStringLiteral("chatDock"));
-    chatDock->setWidget(chatPane_);
-    addDockWidget(Qt::LeftDockWidgetArea, chatDock);
+    instancesDock_ = new QDockWidget(this);
+    instancesDock_->setObjectName(QStringLiteral("instancesDock"));
+    instancesDock_->setWidget(panel_);
+    addDockWidget(Qt::RightDockWidgetArea, instancesDock_);
+    chatDock_ = new QDockWidget(this);
+    chatDock_->setObjectName(QStringLiteral("chatDock"));
+    chatDock_->setWidget(chatPane_);
+    addDockWidget(Qt::LeftDockWidgetArea, chatDock_);
+}
+
+void MainWindow::retranslateUi() {
+    fileMenu_->setTitle(tr("&File"));
+    exportMenu_->setTitle(tr("&Export"));
+    editMenu_->setTitle(tr("&Edit"));
+    toolsMenu_->setTitle(tr("&Tools"));
+    chatMenu_->setTitle(tr("&Chat"));
+    viewMenu_->setTitle(tr("&View"));
+    goMenu_->setTitle(tr("&Go"));
+    helpMenu_->setTitle(tr("&Help"));
+    toolBar_->setWindowTitle(tr("Tools"));
+    instancesDock_->setWindowTitle(tr("Instances"));
+    chatDock_->setWindowTitle(tr("Conversation"));
+    actions_->retranslate();
+    // The model status (status bar) and the conversation's texts.
+    chat_->retranslate();
+    updateTitle();
+    updateStatus();
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::LanguageChange && actions_ != nullptr) {
+        retranslateUi();
+    }
+    QMainWindow::changeEvent(event);
 }
 
 void MainWindow::startModel() {
@@ -445,11 +491,17 @@ void MainWindow::showSettings() {
         return QStringList{settings.modelFolder(), settings.device(), settings.dtype()};
     };
     const QStringList before = modelChoice();
+    const QString languageBefore = Settings().language();
     SettingsDialog dialog(this);
     if (dialog.exec() == QDialog::Accepted) {
         applyAutosaveSettings();
         if (modelChoice() != before) {
             startModel();  // another folder, device or dtype: load again
+        }
+        const QString language = Settings().language();
+        if (language != languageBefore) {
+            // Every widget retranslates itself on the LanguageChange event this posts.
+            installTranslations(language);
         }
     }
 }
@@ -495,24 +547,34 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
-    if (!droppedPath(event->mimeData()).isEmpty()) {
+    if (!droppedPaths(event->mimeData()).isEmpty()) {
         event->acceptProposedAction();
     }
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
-    const QString path = droppedPath(event->mimeData());
-    if (path.isEmpty()) {
+    const QStringList paths = droppedPaths(event->mimeData());
+    if (paths.isEmpty()) {
         return;
     }
     event->acceptProposedAction();
+    const QString& path = paths.constFirst();
     const QFileInfo info(path);
     if (info.isDir()) {
         files_->openFolder(path);
     } else if (info.suffix() == QLatin1String(ProjectSession::kSuffix)) {
         files_->openProject(path);
-    } else {
-        openImage(path);
+    } else if (openImage(path)) {
+        // Several image files: the others join the image list after the first (next /
+        // previous move through them); files that are no image are left out.
+        for (qsizetype i = 1; i < paths.size(); ++i) {
+            const QFileInfo other(paths[i]);
+            if (other.isFile() && !QImageReader::imageFormat(paths[i]).isEmpty()) {
+                workspace_->addImage(paths[i]);
+            }
+        }
+        updateActions();
+        updateStatus();
     }
 }
 

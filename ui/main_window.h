@@ -10,7 +10,10 @@
 #include <QString>
 
 class QAction;
+class QDockWidget;
 class QLabel;
+class QMenu;
+class QToolBar;
 
 namespace segllm::ui {
 
@@ -80,6 +83,9 @@ public slots:
     void previousImage();
 
 protected:
+    // QEvent::LanguageChange (a translator was installed or removed, e.g. by the settings):
+    // menus, actions, dock and tool bar titles, status bar and title in the new language.
+    void changeEvent(QEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
@@ -89,6 +95,7 @@ private:
     void createMenus();
     void createDocks();
     void createStatusBar();
+    void retranslateUi();
     void updateActions();
     void updateStatus();
     void updateTitle();
@@ -105,6 +112,18 @@ private:
     EditController* controller_ = nullptr;
     FileController* files_ = nullptr;
     ActionRegistry* actions_ = nullptr;
+
+    QMenu* fileMenu_ = nullptr;
+    QMenu* exportMenu_ = nullptr;
+    QMenu* editMenu_ = nullptr;
+    QMenu* toolsMenu_ = nullptr;
+    QMenu* chatMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QMenu* goMenu_ = nullptr;
+    QMenu* helpMenu_ = nullptr;
+    QToolBar* toolBar_ = nullptr;
+    QDockWidget* instancesDock_ = nullptr;
+    QDockWidget* chatDock_ = nullptr;
 
     ChatPane* chatPane_ = nullptr;
     ChatController* chat_ = nullptr;

@@ -78,7 +78,6 @@ SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(tr("&Device:"), device_);
     form->addRow(tr("&Precision:"), dtype_);
     form->addRow(tr("&Language:"), language_);
-    form->addRow(QString(), new QLabel(tr("A new language applies after a restart."), this));
     form->addRow(tr("Autosave:"), autosaveRow);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);

@@ -31,6 +31,10 @@ ShortcutsDialog::ShortcutsDialog(const QList<QAction*>& actions, QWidget* parent
     entries.append({tr("Select an instance and reference it"), tr("Click it (Select tool)")});
     entries.append({tr("Brush or eraser size"), tr("Ctrl + mouse wheel")});
     entries.append({tr("Close a polygon / cancel it"), tr("Enter or double-click / Esc")});
+    entries.append({tr("Remove the last polygon point"), tr("Backspace")});
+    entries.append({tr("Send the prompt"), tr("Enter (in the prompt box)")});
+    entries.append({tr("New line in the prompt"), tr("Shift+Enter")});
+    entries.append({tr("Apply the typed label"), tr("Enter (in the label box)")});
 
     table_ = new QTableWidget(static_cast<int>(entries.size()), 2, this);
     table_->setHorizontalHeaderLabels({tr("Action"), tr("Shortcut")});

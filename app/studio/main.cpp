@@ -29,8 +29,8 @@ void setUpParser(QCommandLineParser& parser) {
     parser.setApplicationDescription(QCoreApplication::translate(
         "main",
         "SegLLM Studio: chat with an image and segment what you ask for.\n"
-        "This version views, corrects, labels and exports instance masks; the model and the "
-        "chat are not in it yet."));
+        "Ask for objects in the conversation, refer to earlier answers with [k], then correct, "
+        "label and export the instance masks."));
     parser.addHelpOption();
     parser.addVersionOption();
     // "[IMAGE]" and "Image file to open." as before: scripts and tests rely on them.

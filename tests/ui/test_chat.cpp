@@ -2,6 +2,7 @@
 // list), clicks insert references, cancel and errors leave no trace, undo removes a round.
 #include "core/model/segllm.h"
 #include "tests/engine/engine_fixture.h"
+#include "ui/action_registry.h"
 #include "ui/chat_controller.h"
 #include "ui/chat_pane.h"
 #include "ui/document.h"
@@ -12,6 +13,7 @@
 #include "ui/main_window.h"
 #include "ui/workspace.h"
 
+#include <QAction>
 #include <QCoreApplication>
 #include <QDir>
 #include <QKeyEvent>
@@ -186,7 +188,20 @@ private slots:
         QVERIFY(!window_->chat()->isBusy());
         QCOMPARE(rounds(), 1);
         QCOMPARE(static_cast<int>(doc()->instances().size()), 1);
-        // Give the worker time to finish (and take back) the cancelled round, then run the
+        // Chat > Cancel Round (Esc) does the same; it is enabled only while a round runs.
+        QAction* cancelRound = window_->actions()->action(ActionRegistry::CancelRound);
+        QTest::qWait(200);
+        QVERIFY(!cancelRound->isEnabled());
+        window_->chatPane()->promptEdit()->setPlainText(QStringLiteral("Find the blue square."));
+        window_->chatPane()->sendButton()->click();
+        QVERIFY(window_->chat()->isBusy());
+        QVERIFY(cancelRound->isEnabled());
+        cancelRound->trigger();
+        QVERIFY(!window_->chat()->isBusy());
+        QVERIFY(!cancelRound->isEnabled());
+        QCOMPARE(rounds(), 1);
+        QCOMPARE(static_cast<int>(doc()->instances().size()), 1);
+        // Give the worker time to finish (and take back) the cancelled rounds, then run the
         // next round: it must become round 2.
         QTest::qWait(200);
         ask(QStringLiteral("Find the blue square."));

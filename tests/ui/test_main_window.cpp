@@ -1,13 +1,17 @@
 // MainWindow: opening by path and by drop, the error path, status texts, actions, settings.
 
+#include "ui/action_registry.h"
+#include "ui/chat_pane.h"
 #include "ui/image_canvas.h"
 #include "ui/main_window.h"
 #include "ui/shortcuts_dialog.h"
+#include "ui/workspace.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFile>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
@@ -16,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrl>
+
+#include <utility>
 
 using segllm::ui::MainWindow;
 
@@ -174,6 +180,36 @@ private slots:
         QCOMPARE(window.canvas()->imageSize(), QSize(22, 10));
     }
 
+    // Several dropped image files: the first is shown, the others follow it in the image list;
+    // a dropped file that is not an image is left out.
+    void dropSeveralFilesOpensAll() {
+        QTemporaryDir dir;
+        QStringList paths;
+        for (int i = 1; i <= 2; ++i) {
+            QImage image(30 + i, 12, QImage::Format_RGB32);
+            image.fill(Qt::blue);
+            paths << dir.filePath(QStringLiteral("q%1.png").arg(i));
+            QVERIFY(image.save(paths.last()));
+        }
+        QFile text(dir.filePath(QStringLiteral("notes.txt")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("not an image");
+        text.close();
+        MainWindow window;
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(paths[1]), QUrl::fromLocalFile(text.fileName()),
+                      QUrl::fromLocalFile(paths[0])});
+        QVERIFY(dropOn(window, &mime));
+        QCOMPARE(window.currentFile(), paths[1]);
+        QCOMPARE(window.canvas()->imageSize(), QSize(32, 12));
+        QCOMPARE(window.workspace()->imageCount(), 2);
+        QAction* next = window.actions()->action(segllm::ui::ActionRegistry::NextImage);
+        QVERIFY(next->isEnabled());
+        next->trigger();
+        QCOMPARE(window.currentFile(), paths[0]);
+        QCOMPARE(window.canvas()->imageSize(), QSize(31, 12));
+    }
+
     void dropOfNonFileIsRefused() {
         MainWindow window;
         QMimeData mime;
@@ -235,6 +271,69 @@ private slots:
               QStringLiteral("Del"), QStringLiteral("Ctrl + mouse wheel")}) {
             QVERIFY2(all.contains(expected), qPrintable(expected + QStringLiteral(" in ") + all));
         }
+        // The chat: focus the prompt, cancel a round, send, new line.
+        QStringList whats;
+        for (const auto& row : rows) {
+            whats << row.first;
+        }
+        for (const auto& [what, key] :
+             {std::pair<QString, QString>{QStringLiteral("Type a Prompt"),
+                                          QStringLiteral("Ctrl+L")},
+              {QStringLiteral("Cancel Round"), QStringLiteral("Esc")},
+              {QStringLiteral("Send the prompt"), QStringLiteral("Enter (in the prompt box)")},
+              {QStringLiteral("New line in the prompt"), QStringLiteral("Shift+Enter")}}) {
+            const int row = static_cast<int>(whats.indexOf(what));
+            QVERIFY2(row >= 0, qPrintable(what));
+            QCOMPARE(rows[row].second, key);
+        }
+    }
+
+    // Esc cancels a running round from anywhere in the window, except while a polygon is
+    // drawn on the canvas: there it drops the polygon, and only the next Esc cancels.
+    void escapeCancelsPolygonBeforeRound() {
+        MainWindow window;
+        window.resize(800, 600);
+        QVERIFY(window.openImage(kSmallSample));
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        segllm::ui::ImageCanvas* canvas = window.canvas();
+        canvas->setFocus();
+        QTRY_VERIFY(canvas->hasFocus());
+        canvas->setTool(segllm::ui::CanvasTool::PolygonAdd);
+        QAction* cancel = window.actions()->action(segllm::ui::ActionRegistry::CancelRound);
+        QVERIFY(!cancel->isEnabled());  // no round runs
+        cancel->setEnabled(true);       // as while a round runs
+        QSignalSpy cancelled(cancel, &QAction::triggered);
+        for (const QPointF p : {QPointF(20.5, 20.5), QPointF(60.5, 20.5)}) {
+            const QPointF w = canvas->mapFromImage(p);
+            QMouseEvent press(QEvent::MouseButtonPress, w, canvas->mapToGlobal(w), Qt::LeftButton,
+                              Qt::LeftButton, Qt::NoModifier);
+            QApplication::sendEvent(canvas, &press);
+            QMouseEvent release(QEvent::MouseButtonRelease, w, canvas->mapToGlobal(w),
+                                Qt::LeftButton, Qt::NoButton, Qt::NoModifier);
+            QApplication::sendEvent(canvas, &release);
+        }
+        QCOMPARE(canvas->pendingPolygon().size(), 2);
+        QTest::keyClick(canvas, Qt::Key_Escape);
+        QVERIFY(canvas->pendingPolygon().isEmpty());
+        QCOMPARE(cancelled.count(), 0);
+        QTest::keyClick(canvas, Qt::Key_Escape);
+        QCOMPARE(cancelled.count(), 1);
+    }
+
+    // Ctrl+L puts the keyboard focus into the prompt box.
+    void focusPromptShortcut() {
+        MainWindow window;
+        window.resize(800, 600);
+        QVERIFY(window.openImage(kSmallSample));
+        window.show();
+        window.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        window.canvas()->setFocus();
+        QTRY_VERIFY(window.canvas()->hasFocus());
+        QTest::keyClick(window.canvas(), Qt::Key_L, Qt::ControlModifier);
+        QTRY_VERIFY(window.chatPane()->promptEdit()->hasFocus());
     }
 
     // The SVG icon is compiled in and drawn: transparent outside the rounded square (which
