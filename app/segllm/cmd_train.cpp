@@ -4,6 +4,7 @@
 #include "app/segllm/args.h"
 #include "core/common/error.h"
 #include "core/common/runtime.h"
+#include "core/synth/conversation.h"
 #include "core/train/trainer.h"
 
 #include <cstdio>
@@ -37,6 +38,28 @@ const std::vector<OptionSpec>& train_options() {
          "fraction of the steps, from the start, in which the HIPIE losses stop at the <seg> "
          "tokens (the LLM learns grounding from the probe first)",
          "0.25"},
+        {"probe-only", "N",
+         "grounding stage: the first N steps train the LLM and the probe without the HIPIE "
+         "decoder (cheaper steps)",
+         "0"},
+        {"mixed-size", "F",
+         "fraction of the conversations drawn at a random size (sides 96..512) instead of "
+         "128x128",
+         "0.5"},
+        {"min-rounds", "R", "fewest rounds of a training conversation", "1"},
+        {"max-rounds", "R", "most rounds of a training conversation", "8"},
+        {"workers", "W",
+         "data-parallel worker threads: the batch is split into W slices trained concurrently "
+         "(use with --threads 1)",
+         "1"},
+        {"init", "MODEL_DIR",
+         "start from this model folder's weights, config and tokenizer instead of a fresh "
+         "initialisation",
+         ""},
+        {"freeze-clip", "",
+         "keep the CLIP tower frozen from the start (with --init: a tower pretrained there; "
+         "use with --clip-pretrain 0)",
+         ""},
         {"resume", "", "continue the run in RUN_DIR from its last checkpoint", ""},
         {"device", "cpu|cuda", "device to train on (cuda: the first GPU; cuda:N also accepted)",
          "cpu"},
@@ -129,6 +152,34 @@ int run_train(const std::vector<std::string>& argv) {
         throw Error("option '--seg-detach' expects a fraction in 0..1, got " +
                     args.value("seg-detach"));
     }
+    const long long probe_only = args.integer("probe-only");
+    if (probe_only < 0 || probe_only > options.steps) {
+        throw Error("option '--probe-only' expects 0.." + std::to_string(options.steps) +
+                    " steps, got " + std::to_string(probe_only));
+    }
+    options.probe_only_steps = probe_only;
+    options.mixed_size_fraction = args.number("mixed-size");
+    if (!(options.mixed_size_fraction >= 0 && options.mixed_size_fraction <= 1)) {
+        throw Error("option '--mixed-size' expects a fraction in 0..1, got " +
+                    args.value("mixed-size"));
+    }
+    options.min_rounds = static_cast<int>(positive(args, "min-rounds", synth::kMaxRounds));
+    options.max_rounds = static_cast<int>(positive(args, "max-rounds", synth::kMaxRounds));
+    if (options.min_rounds > options.max_rounds) {
+        throw Error("option '--min-rounds' (" + std::to_string(options.min_rounds) +
+                    ") must not exceed '--max-rounds' (" + std::to_string(options.max_rounds) +
+                    ")");
+    }
+    options.workers = static_cast<int>(positive(args, "workers", 256));
+    if (args.has("init")) {
+        options.init_model_dir = args.value("init");
+    }
+    options.freeze_clip = args.flag("freeze-clip");
+    if (options.freeze_clip && options.clip_pretrain_steps > 0) {
+        throw Error(
+            "option '--freeze-clip' freezes the tower from the start; it needs "
+            "--clip-pretrain 0");
+    }
     options.resume = args.flag("resume");
     if (options.resume &&
         !std::filesystem::exists(std::filesystem::path(options.run_dir) / "trainer_state.json")) {
@@ -156,11 +207,13 @@ int run_train(const std::vector<std::string>& argv) {
         const double eta = per_step * static_cast<double>(trainer.options().steps - r.step);
         std::fprintf(stderr,
                      "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-                     "dice %.4f ground %.4f)  lr %.2e  %.2f s/step  ETA %s\n",
+                     "dice %.4f ground %.4f, probe colour %.2f kind %.2f)  lr %.2e  %.2f "
+                     "s/step  ETA %s\n",
                      static_cast<long long>(r.step),
                      static_cast<long long>(trainer.options().steps), r.loss.total, r.loss.lm,
                      r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice, r.loss.grounding,
-                     r.lr, per_step, duration_text(eta).c_str());
+                     r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy, r.lr, per_step,
+                     duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

@@ -16,10 +16,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace segllm::train {
 
@@ -204,7 +206,7 @@ void load_model_weights(TrainingModel& model, const std::string& safetensors_pat
 
 at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& batch,
                          const HipieLossWeights& w, LossBreakdown* breakdown,
-                         double grounding_weight, bool detach_seg_for_hipie) {
+                         double grounding_weight, bool detach_seg_for_hipie, bool with_hipie) {
     if (batch.empty()) {
         throw Error("training loss: empty batch");
     }
@@ -297,15 +299,15 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         out.logits.narrow(1, 0, t - 1).reshape({-1, vocab}),
         labels.narrow(1, 1, t - 1).reshape({-1}), {}, at::Reduction::Mean, kIgnoreLabel);
 
-    // The <seg> kept for the mask loss: hidden state before <seg> -> 8 language tokens.
+    // Every <seg>: hidden state before <seg> -> 8 language tokens. The grounding probe reads
+    // all of them (it is cheap); the HIPIE losses only the supervised ones (max_mask_rounds per
+    // conversation, as hipie.yaml).
     std::vector<at::Tensor> states;
     std::vector<std::pair<std::int64_t, const SegSample*>> segs;
     for (std::int64_t i = 0; i < b; ++i) {
         for (const SegSample& sg : batch[static_cast<size_t>(i)].segs) {
-            if (sg.supervised) {
-                states.push_back(out.hidden_states[i][sg.position - 1]);
-                segs.emplace_back(i, &sg);
-            }
+            states.push_back(out.hidden_states[i][sg.position - 1]);
+            segs.emplace_back(i, &sg);
         }
     }
     LossBreakdown bd;
@@ -315,43 +317,63 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         const at::Tensor tokens = model::seg_tokens(
             llm->segmentator_predictor, at::stack(states, 0), cfg.projector.seg_token_count);
         const at::Tensor seg_l2 = 1e-3 * tokens.pow(2).mean();
-        std::map<std::int64_t, hipie::HipieImageFeatures> features;
-        for (const auto& [i, sg] : segs) {
-            if (features.count(i) == 0) {
-                features[i] = m.segmentator->encode_image(
-                    on(image_tensor(batch[static_cast<size_t>(i)].hipie_image), dev).unsqueeze(0));
-            }
-        }
-        const std::int64_t lang = cfg.hipie.lang_tokens, half = lang / 2;
-        const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat).device(dev);
-        HipieLossTerms layers = HipieLossTerms::zeros(f32);
-        HipieLossTerms proposals = HipieLossTerms::zeros(f32);
         int targets = 0;
-        for (size_t k = 0; k < segs.size(); ++k) {
-            const auto& [i, sg] = segs[k];
-            std::vector<HipieTarget> gt;
-            if (sg->has_reference) {
-                gt.push_back(hipie_target(sg->reference, 0, half, dev));
+        for (const auto& [i, sg] : segs) {
+            if (sg->supervised) {
+                targets += sg->has_reference ? 2 : 1;
             }
-            gt.push_back(hipie_target(sg->target, half, lang, dev));
-            targets += static_cast<int>(gt.size());
-            const hipie::HipieTrainOutput tr = m.segmentator->decode_for_training(
-                features[i], detach_seg_for_hipie
-                                 ? tokens[static_cast<std::int64_t>(k)].detach().unsqueeze(0)
-                                 : tokens[static_cast<std::int64_t>(k)].unsqueeze(0));
-            for (const hipie::HipieLayerOutputs& layer : tr.layers) {
-                HipieLayerPrediction pred;
-                pred.logits = layer.logits;
-                pred.boxes = layer.boxes;
-                pred.ious = layer.ious;
-                pred.masks = query_mask_logits(*m.segmentator, tr.mask_features,
-                                               layer.query_features, layer.mask_reference);
-                layers = layers + hipie_layer_loss(pred, gt, w);
-            }
-            proposals = proposals + proposal_loss(tr.proposal_logits, tr.proposal_boxes, gt, w);
         }
         const double n = static_cast<double>(std::max(targets, 1));
-        total = total + (layers.weighted(w) + proposals.weighted(w)) / n + seg_l2;
+        total = total + seg_l2;
+        bd.seg_l2 = seg_l2.item<double>();
+        bd.targets = targets;
+        const std::int64_t lang = cfg.hipie.lang_tokens, half = lang / 2;
+        if (with_hipie) {
+            std::map<std::int64_t, hipie::HipieImageFeatures> features;
+            for (const auto& [i, sg] : segs) {
+                if (sg->supervised && features.count(i) == 0) {
+                    features[i] = m.segmentator->encode_image(
+                        on(image_tensor(batch[static_cast<size_t>(i)].hipie_image), dev)
+                            .unsqueeze(0));
+                }
+            }
+            const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat).device(dev);
+            HipieLossTerms layers = HipieLossTerms::zeros(f32);
+            HipieLossTerms proposals = HipieLossTerms::zeros(f32);
+            for (size_t k = 0; k < segs.size(); ++k) {
+                const auto& [i, sg] = segs[k];
+                if (!sg->supervised) {
+                    continue;
+                }
+                std::vector<HipieTarget> gt;
+                if (sg->has_reference) {
+                    gt.push_back(hipie_target(sg->reference, 0, half, dev));
+                }
+                gt.push_back(hipie_target(sg->target, half, lang, dev));
+                const hipie::HipieTrainOutput tr = m.segmentator->decode_for_training(
+                    features[i], detach_seg_for_hipie
+                                     ? tokens[static_cast<std::int64_t>(k)].detach().unsqueeze(0)
+                                     : tokens[static_cast<std::int64_t>(k)].unsqueeze(0));
+                for (const hipie::HipieLayerOutputs& layer : tr.layers) {
+                    HipieLayerPrediction pred;
+                    pred.logits = layer.logits;
+                    pred.boxes = layer.boxes;
+                    pred.ious = layer.ious;
+                    pred.masks = query_mask_logits(*m.segmentator, tr.mask_features,
+                                                   layer.query_features, layer.mask_reference);
+                    layers = layers + hipie_layer_loss(pred, gt, w);
+                }
+                proposals = proposals + proposal_loss(tr.proposal_logits, tr.proposal_boxes, gt, w);
+            }
+            total = total + (layers.weighted(w) + proposals.weighted(w)) / n;
+            bd.cls = layers.cls.item<double>() / n;
+            bd.l1 = layers.l1.item<double>() / n;
+            bd.giou = layers.giou.item<double>() / n;
+            bd.mask = layers.mask.item<double>() / n;
+            bd.dice = layers.dice.item<double>() / n;
+            bd.iou = layers.iou.item<double>() / n;
+            bd.proposal = proposals.weighted(w).item<double>() / n;
+        }
         if (grounding_weight > 0 && m.grounding_probe) {
             // Each half of the language tokens -> box, colour and kind of the object it names.
             std::vector<at::Tensor> halves;
@@ -389,19 +411,28 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                 at::cross_entropy_loss(out_probe.narrow(1, 4 + kProbeColours, kProbeKinds),
                                        on(at::tensor(kinds, longs), pred.device()), {},
                                        at::Reduction::Sum, -1);
-            const at::Tensor grounding = (w.loss_l1 * l1 + w.loss_giou * giou + 2.0 * ce) / n;
+            const at::Tensor grounding =
+                (w.loss_l1 * l1 + w.loss_giou * giou + 2.0 * ce) / static_cast<double>(g);
             total = total + grounding_weight * grounding;
             bd.grounding = grounding.item<double>();
+            // Accuracies for the log (halves with an unknown attribute are not counted).
+            const auto accuracy = [&](std::int64_t from, std::int64_t count,
+                                      const std::vector<std::int64_t>& truth) {
+                const at::Tensor guess =
+                    out_probe.narrow(1, from, count).argmax(1).to(at::kCPU).contiguous();
+                const auto* gp = guess.data_ptr<std::int64_t>();
+                int right = 0, known = 0;
+                for (size_t j = 0; j < truth.size(); ++j) {
+                    if (truth[j] >= 0) {
+                        ++known;
+                        right += gp[j] == truth[j] ? 1 : 0;
+                    }
+                }
+                return known > 0 ? static_cast<double>(right) / known : 0.0;
+            };
+            bd.probe_colour_accuracy = accuracy(4, kProbeColours, colours);
+            bd.probe_kind_accuracy = accuracy(4 + kProbeColours, kProbeKinds, kinds);
         }
-        bd.cls = layers.cls.item<double>() / n;
-        bd.l1 = layers.l1.item<double>() / n;
-        bd.giou = layers.giou.item<double>() / n;
-        bd.mask = layers.mask.item<double>() / n;
-        bd.dice = layers.dice.item<double>() / n;
-        bd.iou = layers.iou.item<double>() / n;
-        bd.proposal = proposals.weighted(w).item<double>() / n;
-        bd.seg_l2 = seg_l2.item<double>();
-        bd.targets = targets;
     }
     bd.total = total.item<double>();
     if (breakdown != nullptr) {
@@ -412,6 +443,37 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
 
 // ---------------------------------------------------------------------------------------------
 // trainer
+
+namespace {
+
+// The batch's breakdown from its slices' (slice j holds samples [j*total/slices,
+// (j+1)*total/slices)): each term weighted by the slice's share, targets summed.
+LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t total,
+                      std::int64_t slices) {
+    LossBreakdown sum;
+    for (std::int64_t j = 0; j < slices; ++j) {
+        const LossBreakdown& p = parts[static_cast<size_t>(j)];
+        const double f = static_cast<double>((j + 1) * total / slices - j * total / slices) /
+                         static_cast<double>(total);
+        sum.total += f * p.total;
+        sum.lm += f * p.lm;
+        sum.cls += f * p.cls;
+        sum.l1 += f * p.l1;
+        sum.giou += f * p.giou;
+        sum.mask += f * p.mask;
+        sum.dice += f * p.dice;
+        sum.iou += f * p.iou;
+        sum.proposal += f * p.proposal;
+        sum.seg_l2 += f * p.seg_l2;
+        sum.grounding += f * p.grounding;
+        sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
+        sum.probe_kind_accuracy += f * p.probe_kind_accuracy;
+        sum.targets += p.targets;
+    }
+    return sum;
+}
+
+}  // namespace
 
 Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     if (options_.run_dir.empty()) {
@@ -443,12 +505,36 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.grounding_weight = state.value("grounding_weight", 0.0);
             options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
             options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
+            // Keys that a state of an older trainer lacks keep the given options.
+            options_.probe_only_steps = state.value("probe_only_steps", options_.probe_only_steps);
+            options_.mixed_size_fraction =
+                state.value("mixed_size_fraction", options_.mixed_size_fraction);
+            options_.min_rounds = state.value("min_rounds", options_.min_rounds);
+            options_.max_rounds = state.value("max_rounds", options_.max_rounds);
             resume_clip_frozen = state.value("clip_frozen", false);
         } catch (const nlohmann::json::exception& e) {
             throw Error("trainer: " + state_path.string() + " is not a trainer state: " + e.what());
         }
         config = model::load_segllm_config((model_dir / "config.json").string());
         tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::load(model_dir.string()));
+    } else if (!options_.init_model_dir.empty()) {
+        const fs::path init = options_.init_model_dir;
+        for (const char* file : {"config.json", "model.safetensors", "tokenizer.model"}) {
+            if (!fs::exists(init / file)) {
+                throw Error("trainer: " + (init / file).string() +
+                            " is missing (--init needs a model folder)");
+            }
+        }
+        if (fs::absolute(init / "tokenizer.model") != fs::absolute(tokenizer_path)) {
+            fs::copy_file(init / "tokenizer.model", tokenizer_path,
+                          fs::copy_options::overwrite_existing, ec);
+            if (ec) {
+                throw Error("trainer: cannot copy " + (init / "tokenizer.model").string() + " to " +
+                            tokenizer_path.string() + ": " + ec.message());
+            }
+        }
+        tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::load(model_dir.string()));
+        config = model::load_segllm_config((init / "config.json").string());
     } else {
         if (!fs::exists(tokenizer_path)) {
             WorldTokenizerOptions tok;
@@ -463,6 +549,9 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     model_ = TrainingModel::create(config, options_.seed, device);
     if (options_.resume) {
         load_model_weights(model_, (model_dir / "model.safetensors").string());
+    } else if (!options_.init_model_dir.empty()) {
+        load_model_weights(model_,
+                           (fs::path(options_.init_model_dir) / "model.safetensors").string());
     }
     std::vector<std::pair<std::string, at::Tensor>> named;
     std::vector<double> lrs;
@@ -496,6 +585,8 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         if (resume_clip_frozen) {
             freeze_clip();
         }
+    } else if (options_.freeze_clip) {
+        freeze_clip();
     }
 }
 
@@ -521,7 +612,15 @@ std::vector<TrainingSample> Trainer::make_batch(std::int64_t step) const {
             synth::mix_seed(options_.seed, static_cast<std::uint64_t>(step) *
                                                    static_cast<std::uint64_t>(options_.batch) +
                                                static_cast<std::uint64_t>(i));
-        const synth::Conversation c = synth::generate_conversation(seed, {}, co);
+        synth::SceneOptions size;
+        if (options_.mixed_size_fraction > 0) {
+            synth::Rng size_rng(synth::mix_seed(seed, 0x512e));
+            if (size_rng.bernoulli(options_.mixed_size_fraction)) {
+                size.width = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
+                size.height = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
+            }
+        }
+        const synth::Conversation c = synth::generate_conversation(seed, size, co);
         synth::Rng rng(synth::mix_seed(seed, 0x5e6));
         batch.push_back(build_sample(c, *tokenizer_, so, rng));
     }
@@ -538,11 +637,42 @@ StepReport Trainer::step_on(const std::vector<TrainingSample>& batch) {
         }
     }
     StepReport r;
-    const at::Tensor loss =
-        training_loss(model_, batch, weights_, &r.loss, options_.grounding_weight,
-                      static_cast<double>(optimizer_->steps()) <
-                          options_.seg_detach_fraction * static_cast<double>(options_.steps));
-    loss.backward();
+    const bool detach = static_cast<double>(optimizer_->steps()) <
+                        options_.seg_detach_fraction * static_cast<double>(options_.steps);
+    const bool with_hipie = optimizer_->steps() >= options_.probe_only_steps;
+    const auto total = static_cast<std::int64_t>(batch.size());
+    const std::int64_t slices = std::clamp<std::int64_t>(options_.workers, 1, total);
+    // Slice j: samples [j * total / slices, (j + 1) * total / slices). Each slice's mean loss is
+    // weighted by its share of the batch; the backward passes accumulate into the same .grad
+    // (LibTorch's gradient accumulation is thread-safe).
+    std::vector<LossBreakdown> parts(static_cast<size_t>(slices));
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(slices));
+    const auto run_slice = [&](std::int64_t j) {
+        try {
+            const std::int64_t from = j * total / slices, to = (j + 1) * total / slices;
+            const std::vector<TrainingSample> slice(batch.begin() + from, batch.begin() + to);
+            const at::Tensor loss =
+                training_loss(model_, slice, weights_, &parts[static_cast<size_t>(j)],
+                              options_.grounding_weight, detach, with_hipie);
+            (loss * (static_cast<double>(to - from) / static_cast<double>(total))).backward();
+        } catch (...) {
+            errors[static_cast<size_t>(j)] = std::current_exception();
+        }
+    };
+    std::vector<std::thread> threads;
+    for (std::int64_t j = 1; j < slices; ++j) {
+        threads.emplace_back(run_slice, j);
+    }
+    run_slice(0);
+    for (std::thread& t : threads) {
+        t.join();
+    }
+    for (const std::exception_ptr& e : errors) {
+        if (e) {
+            std::rethrow_exception(e);
+        }
+    }
+    r.loss = combine(parts, total, slices);
     r.grad_norm = clip_grad_norm(params_, options_.grad_clip);
     optimizer_->step(factor);
     r.step = optimizer_->steps();
@@ -568,15 +698,17 @@ void Trainer::append_log(const StepReport& r) const {
         throw Error("cannot append to " + path.string());
     }
     if (fresh) {
-        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,lr,grad_norm,"
-               "seconds\n";
+        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,"
+               "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds\n";
     }
     const LossBreakdown& l = r.loss;
     char line[512];
     std::snprintf(line, sizeof line,
-                  "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6g,%.4f,%.3f\n",
+                  "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.4f,%.4f,%.6g,%.4f,"
+                  "%.3f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
-                  l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, r.lr, r.grad_norm, r.seconds);
+                  l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.probe_colour_accuracy,
+                  l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds);
     out << line;
 }
 
@@ -648,6 +780,10 @@ void Trainer::save() const {
                             {"clip_frozen", clip_frozen_},
                             {"grounding_weight", options_.grounding_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},
+                            {"probe_only_steps", options_.probe_only_steps},
+                            {"mixed_size_fraction", options_.mixed_size_fraction},
+                            {"min_rounds", options_.min_rounds},
+                            {"max_rounds", options_.max_rounds},
                             {"steps", options_.steps},
                             {"batch", options_.batch},
                             {"seed", options_.seed},

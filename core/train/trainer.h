@@ -67,17 +67,23 @@ at::Device training_device(const std::string& name);
 struct LossBreakdown {
     double total = 0, lm = 0, cls = 0, l1 = 0, giou = 0, mask = 0, dice = 0, iou = 0, proposal = 0,
            seg_l2 = 0, grounding = 0;
+    // Grounding-probe accuracies over the probed halves (colour and kind of the named object;
+    // halves whose attribute is unknown are not counted); 0 when the probe is off.
+    double probe_colour_accuracy = 0, probe_kind_accuracy = 0;
     int targets = 0;  // HIPIE targets in the batch (the normaliser)
 };
 
 // The full training loss of a batch of samples (autograd on). `breakdown` may be null.
 // `grounding_weight` scales the grounding-probe loss (0: off); `detach_seg_for_hipie` stops the
 // HIPIE losses' gradient at the <seg> language tokens (the LLM then learns from the LM and
-// grounding losses only). Throws segllm::Error when a
-// sample does not fit the model (positions, sizes).
+// grounding losses only); `with_hipie` false skips the HIPIE decoder altogether (LM and probe
+// only: the cheap grounding stage). Safe to call from several threads at once on disjoint
+// batches (the data-parallel step). Throws segllm::Error when a sample does not fit the model
+// (positions, sizes).
 at::Tensor training_loss(TrainingModel& model, const std::vector<TrainingSample>& batch,
                          const HipieLossWeights& weights, LossBreakdown* breakdown,
-                         double grounding_weight = 1.0, bool detach_seg_for_hipie = false);
+                         double grounding_weight = 1.0, bool detach_seg_for_hipie = false,
+                         bool with_hipie = true);
 
 struct TrainerOptions {
     std::string run_dir;
@@ -93,7 +99,10 @@ struct TrainerOptions {
     double grad_clip = 5.0;
     std::int64_t save_every = 250;  // checkpoint interval in steps (0: only at the end)
     int min_rounds = 1;
-    int max_rounds = 4;
+    int max_rounds = 8;
+    // Fraction of the conversations drawn at a random size (each side 96..512) instead of
+    // 128x128, as the mixed-size benchmarks are.
+    double mixed_size_fraction = 0.0;
     int tokenizer_vocab = 512;      // BPE pieces when the run folder has no tokenizer
     double grounding_weight = 1.0;  // weight of the grounding-probe loss (0: off)
     // Fraction of the steps (from the start) in which the HIPIE losses do not reach the LLM
@@ -104,7 +113,18 @@ struct TrainerOptions {
     // tower is frozen; 0: none (the tower is trained jointly).
     std::int64_t clip_pretrain_steps = 0;
     int clip_pretrain_batch = 16;
+    // Grounding stage: the first probe_only_steps steps train the LLM, projectors and probe
+    // without the HIPIE decoder (about 4x cheaper steps); HIPIE is trained after it.
+    std::int64_t probe_only_steps = 0;
+    // Data-parallel worker threads per step: the batch is split into this many slices, whose
+    // forward and backward run concurrently and accumulate into the same gradients.
+    int workers = 1;
     std::string device = "cpu";  // "cpu", "cuda" or "cuda:N" (see training_device)
+    // A new run starting from a model folder's weights, configuration and tokenizer instead of
+    // a fresh initialisation (ignored on resume).
+    std::string init_model_dir;
+    // Freeze the CLIP tower from step 1 (with init_model_dir: keep a tower pretrained there).
+    bool freeze_clip = false;
 };
 
 // One optimisation step's report.
