@@ -4,6 +4,7 @@
 #include "core/common/paths.h"
 
 #include <filesystem>
+#include <functional>
 
 namespace segllm::engine {
 
@@ -53,23 +54,118 @@ std::string resolve_model_dir(const std::string& requested) {
 
 Engine::Engine(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Engine Engine::load(const std::string& model_dir, const EngineOptions& options) {
+namespace {
+
+// The LoadControl stage of a stage of model::SegllmModel::load ("" for its final "done").
+std::string load_stage(const std::string& model_stage) {
+    if (model_stage == "reading the configuration" || model_stage == "opening the checkpoint") {
+        return "reading config";
+    }
+    if (model_stage == "building the model" || model_stage == "matching the checkpoint") {
+        return "building model";
+    }
+    if (model_stage == "reading the tokenizer") {
+        return "reading tokenizer";
+    }
+    if (model_stage == "loading tensors") {
+        return "loading weights";
+    }
+    if (model_stage == "moving to the device") {
+        return "moving to device";
+    }
+    return model_stage == "done" ? std::string() : model_stage;
+}
+
+// Share of the load's fraction taken by the warm-up when it runs.
+constexpr double kWarmUpShare = 0.05;
+
+// One short pass through every part of the model: a blank image encoded, a few tokens run
+// through the LLM, the last hidden state decoded as a <seg>.
+void warm_up(const model::SegllmModel& m, const model::RunControl& control,
+             const std::function<void(double)>& progress) {
+    const int side = static_cast<int>(m.config().vision.image_size);
+    const model::ImageEncoding image = m.encode_image(RgbImage(side, side), &control);
+    progress(0.4);
+    const text::Tokenizer& tokenizer = *m.tokenizer();
+    const at::Tensor rows =
+        m.embed({tokenizer.bos_id(), tokenizer.video_id(), tokenizer.video_id()});
+    model::KvCache cache = m.make_cache();
+    const model::LlamaOutput out = m.forward(rows, &cache, false, &control);
+    progress(0.8);
+    const at::Tensor hidden = out.hidden_states.reshape({-1, out.hidden_states.size(-1)});
+    (void)m.decode_seg(image, hidden.select(0, hidden.size(0) - 1));
+}
+
+}  // namespace
+
+Engine Engine::load(const std::string& model_dir, const EngineOptions& options,
+                    const LoadControl& control) {
     std::error_code ec;
     if (!std::filesystem::is_directory(model_dir, ec)) {
         throw Error("load model: the model folder '" + model_dir + "' does not exist");
     }
+    const auto cancel_requested = [&] {
+        return control.cancel != nullptr && control.cancel->load();
+    };
+    const auto report = [&](const std::string& stage, double fraction) {
+        if (control.progress) {
+            control.progress(stage, fraction);
+        }
+    };
+    if (cancel_requested()) {
+        throw Cancelled();
+    }
+    const double model_share = control.warm_up ? 1.0 - kWarmUpShare : 1.0;
+    bool cancelled = false;
     model::LoadOptions load;
     load.device = options.device;
     load.dtype = options.dtype;
+    load.progress = [&](double fraction, const std::string& model_stage) {
+        if (cancel_requested()) {
+            cancelled = true;
+            return false;  // the model throws segllm::Error, turned into Cancelled below
+        }
+        const std::string stage = load_stage(model_stage);
+        if (!stage.empty()) {
+            report(stage, fraction * model_share);
+        }
+        return true;
+    };
+    model::LoadReport load_report;
     std::shared_ptr<const model::SegllmModel> m;
     try {
-        m = model::SegllmModel::load(model_dir, load);
+        m = model::SegllmModel::load(model_dir, load, &load_report);
     } catch (const Error& e) {
+        if (cancelled) {
+            throw Cancelled();
+        }
         throw Error(std::string("load model: ") + e.what());
     } catch (const std::exception& e) {
         throw Error("load model " + model_dir + ": " + e.what());
     }
-    return from_model(std::move(m), options, model_dir);
+    Engine engine = from_model(std::move(m), options, model_dir);
+    engine.impl_->device_note = load_report.device_note;
+    if (control.warm_up) {
+        const double start = 1.0 - kWarmUpShare;
+        report("warm-up", start);
+        model::RunControl run;
+        run.cancel = control.cancel;
+        try {
+            warm_up(engine.model(), run,
+                    [&](double f) { report("warm-up", start + kWarmUpShare * f); });
+        } catch (const model::Cancelled&) {
+            throw Cancelled();
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw Error("load model " + model_dir + ": warm-up: " + e.what());
+        }
+    }
+    if (cancel_requested()) {
+        throw Cancelled();
+    }
+    report("ready", 1.0);
+    return engine;
 }
 
 Engine Engine::from_model(std::shared_ptr<const model::SegllmModel> model,
@@ -97,6 +193,7 @@ ModelInfo Engine::info() const {
     info.vocab_size = static_cast<int>(c.llm.vocab_size);
     info.decoder_side = static_cast<int>(c.hipie.input_side);
     info.source = impl_->source;
+    info.device_note = impl_->device_note;
     return info;
 }
 

@@ -43,6 +43,12 @@ public:
     Cancelled() : Error("cancelled") {}
 };
 
+// (stage, fraction of the call done 0..1), called on the calling thread. Stages of ask():
+// "image" (also after every CLIP encoder layer), "prompt", "references", "llm" (once when the
+// stage starts, then after every decoder layer of every forward it runs), "decode", "mask";
+// of Engine::load: see LoadControl.
+using ProgressCallback = std::function<void(const std::string& stage, double fraction)>;
+
 struct EngineOptions {
     std::string device = "auto";  // "auto", "cpu" or "cuda"
     std::string dtype = "f32";    // "f32", "bf16", "f16"
@@ -51,12 +57,29 @@ struct EngineOptions {
 
 // Facts about the loaded model.
 struct ModelInfo {
-    std::string device;      // "cpu" / "cuda:0"
-    int image_rows = 0;      // <video> rows of the image (CLIP patch count)
-    int context_length = 0;  // max_position_embeddings: the longest conversation in tokens
-    int vocab_size = 0;      // LLM vocabulary
-    int decoder_side = 0;    // HIPIE's padded square side
-    std::string source;      // the model folder (or the name given to from_model)
+    std::string device;       // "cpu" / "cuda:0"
+    int image_rows = 0;       // <video> rows of the image (CLIP patch count)
+    int context_length = 0;   // max_position_embeddings: the longest conversation in tokens
+    int vocab_size = 0;       // LLM vocabulary
+    int decoder_side = 0;     // HIPIE's padded square side
+    std::string source;       // the model folder (or the name given to from_model)
+    std::string device_note;  // why CUDA was not used when it was asked for ("" otherwise)
+};
+
+// Progress reporting and cancellation of Engine::load (for loading in the background).
+// `progress` gets (stage, fraction of the whole load), fractions non-decreasing, in this stage
+// order: "reading config" (config.json, the checkpoint's index), "building model",
+// "reading tokenizer", "loading weights" (many calls, the fraction grows with the bytes read),
+// "moving to device", "warm-up" (only with warm_up), and last ("ready", 1.0) only when the load
+// succeeded. Called on the thread that runs load() (a GUI forwards it to its own thread).
+struct LoadControl {
+    ProgressCallback progress;  // optional
+    // Checked between stages, after every tensor read and (warm-up) after every layer: once set,
+    // load() throws engine::Cancelled and frees what it had loaded.
+    const std::atomic<bool>* cancel = nullptr;
+    // Runs one short pass (image encoding, a few LLM tokens, a <seg> decode) after loading, so
+    // the first real round does not pay for kernel and allocator start-up.
+    bool warm_up = false;
 };
 
 // The model folder to load: `requested` when not empty, else the shipped model
@@ -68,8 +91,10 @@ std::string resolve_model_dir(const std::string& requested);
 class Engine {
 public:
     // Loads a model folder (config.json, safetensors, tokenizer.model [+ tokenizer.json]).
-    // Throws segllm::Error naming the folder; a folder without a tokenizer is refused.
-    static Engine load(const std::string& model_dir, const EngineOptions& options = {});
+    // Throws segllm::Error naming the folder; a folder without a tokenizer is refused. With a
+    // `control`: reports progress and throws engine::Cancelled when cancelled (see LoadControl).
+    static Engine load(const std::string& model_dir, const EngineOptions& options = {},
+                       const LoadControl& control = {});
     // Wraps a model built elsewhere (tests, tools); it must have a tokenizer.
     static Engine from_model(std::shared_ptr<const model::SegllmModel> model,
                              const EngineOptions& options = {}, const std::string& source = "");
@@ -99,14 +124,12 @@ struct SessionOptions {
     bool mask_memory = true;
 };
 
-// (stage, fraction of the call done 0..1). Stages: "image", "prompt", "references", "llm",
-// "decode", "mask".
-using ProgressCallback = std::function<void(const std::string& stage, double fraction)>;
-
 struct AskOptions {
-    std::uint64_t request_id = 0;               // repeated in the result
-    ProgressCallback progress;                  // optional
-    const std::atomic<bool>* cancel = nullptr;  // checked between stages and LLM rounds
+    std::uint64_t request_id = 0;  // repeated in the result
+    ProgressCallback progress;     // optional
+    // Checked between stages and LLM rounds, after every LLM decoder layer and every CLIP
+    // encoder layer: a long prefill stops within about one layer.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 // Wall-clock time per stage of a round, milliseconds.

@@ -17,6 +17,7 @@ struct Engine::Impl {
     std::shared_ptr<const model::SegllmModel> model;
     EngineOptions options;
     std::string source;
+    std::string device_note;  // from the load report (Engine::load)
 
     // LRU of encoded images, most recent first.
     mutable std::mutex mutex;

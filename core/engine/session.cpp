@@ -213,7 +213,19 @@ struct Session::Impl {
         }
         const auto start = Clock::now();
         at::NoGradGuard no_grad;
-        auto enc = std::make_shared<const model::ImageEncoding>(model().encode_image(rgb));
+        model::RunControl control;
+        control.cancel = options.cancel;
+        if (options.progress) {
+            control.on_layer = [&](const std::string&, std::int64_t done, std::int64_t total) {
+                options.progress("image", 0.2 + 0.75 * static_cast<double>(done) / total);
+            };
+        }
+        std::shared_ptr<const model::ImageEncoding> enc;
+        try {
+            enc = std::make_shared<const model::ImageEncoding>(model().encode_image(rgb, &control));
+        } catch (const model::Cancelled&) {
+            throw Cancelled();
+        }
         *ms = ms_since(start);
         if (options.cancel != nullptr && options.cancel->load()) {
             throw Cancelled();
@@ -389,25 +401,41 @@ RoundResult Session::Impl::ask(const std::string& prompt, const std::vector<int>
         progress("llm", 0.1);
         const auto t_llm = Clock::now();
         at::Tensor hidden;  // [hidden] at the position before the new <seg>
+        // Cancellation is also checked after every decoder layer (model::Cancelled, turned into
+        // Cancelled below; the cache is truncated back to its length at entry).
+        std::size_t running = 0;  // index of the forward in progress
+        const std::size_t forwards = cache ? rows.size() : 1;
+        model::RunControl control;
+        control.cancel = options.cancel;
+        if (options.progress) {
+            control.on_layer = [&](const std::string&, std::int64_t layers_done,
+                                   std::int64_t layers) {
+                const double part =
+                    (static_cast<double>(running) +
+                     static_cast<double>(layers_done) / static_cast<double>(layers)) /
+                    static_cast<double>(forwards);
+                progress("llm", 0.1 + 0.6 * part);
+            };
+        }
         if (cache) {
             for (std::size_t i = 0; i < rows.size(); ++i) {
-                const model::LlamaOutput out = model().forward(rows[i], cache.get());
+                running = i;
+                const model::LlamaOutput out =
+                    model().forward(rows[i], cache.get(), false, &control);
                 timings.tokens_run += rows[i].size(0);
                 if (i + 1 == rows.size()) {
                     hidden = out.hidden_states.reshape({-1, out.hidden_states.size(-1)})
                                  .select(0, round.tokens.seg_position - 1);
                 }
-                progress("llm", 0.1 + 0.6 * static_cast<double>(i + 1) / rows.size());
                 check_cancel();
             }
         } else {
             const at::Tensor all = at::cat(rows, 0);
-            const model::LlamaOutput out = model().forward(all, nullptr);
+            const model::LlamaOutput out = model().forward(all, nullptr, false, &control);
             timings.tokens_run = all.size(0);
             const std::int64_t offset = all.size(0) - rows.back().size(0);
             hidden = out.hidden_states.reshape({-1, out.hidden_states.size(-1)})
                          .select(0, offset + round.tokens.seg_position - 1);
-            progress("llm", 0.7);
             check_cancel();
         }
         timings.llm_ms = ms_since(t_llm);
@@ -467,6 +495,8 @@ RoundResult Session::Impl::ask(const std::string& prompt, const std::vector<int>
             throw;
         } catch (const Cancelled&) {
             throw;
+        } catch (const model::Cancelled&) {
+            throw Cancelled();
         } catch (const std::exception& e) {
             throw Error("round " + std::to_string(rounds.size() + 1) + ": " + stage + ": " +
                         e.what());

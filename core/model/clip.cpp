@@ -9,6 +9,13 @@
 
 namespace segllm::model {
 
+void wait_for(const at::Tensor& t) {
+    if (!t.device().is_cpu() && t.numel() > 0) {
+        // One element copied to the host: waits for the kernels that computed `t`.
+        (void)t.reshape({-1}).narrow(0, 0, 1).to(at::kCPU);
+    }
+}
+
 at::Tensor quick_gelu(const at::Tensor& x) {
     return x * at::sigmoid(x * 1.702);
 }
@@ -115,13 +122,17 @@ ClipEncoderImpl::ClipEncoderImpl(const ClipVisionConfig& config) {
     }
 }
 
-at::Tensor ClipEncoderImpl::forward(at::Tensor hidden, std::int64_t count) {
+at::Tensor ClipEncoderImpl::forward(at::Tensor hidden, std::int64_t count, const LayerHook& hook) {
     if (count < 0 || count > size()) {
         throw Error("CLIP encoder: cannot run " + std::to_string(count) + " of " +
                     std::to_string(size()) + " layers");
     }
     for (std::int64_t i = 0; i < count; ++i) {
         hidden = layer_list_[static_cast<std::size_t>(i)]->forward(hidden);
+        if (hook) {
+            wait_for(hidden);
+            hook(i + 1, count);
+        }
     }
     return hidden;
 }
@@ -132,13 +143,14 @@ ClipVisionTransformerImpl::ClipVisionTransformerImpl(const ClipVisionConfig& con
     encoder = register_module("encoder", ClipEncoder(config));
 }
 
-at::Tensor ClipVisionTransformerImpl::hidden_state(at::Tensor pixel_values, std::int64_t index) {
+at::Tensor ClipVisionTransformerImpl::hidden_state(at::Tensor pixel_values, std::int64_t index,
+                                                   const LayerHook& hook) {
     if (index < 0 || index > encoder->size()) {
         throw Error("CLIP vision tower: hidden state index " + std::to_string(index) +
                     " out of range 0.." + std::to_string(encoder->size()));
     }
     const at::Tensor embedded = pre_layrnorm->forward(embeddings->forward(pixel_values));
-    return encoder->forward(embedded, index);
+    return encoder->forward(embedded, index, hook);
 }
 
 ClipVisionTowerImpl::ClipVisionTowerImpl(const ClipVisionConfig& config) : config_(config) {
@@ -147,8 +159,9 @@ ClipVisionTowerImpl::ClipVisionTowerImpl(const ClipVisionConfig& config) : confi
     vision_model = vision_tower->register_module("vision_model", ClipVisionTransformer(config));
 }
 
-ClipVisionOutput ClipVisionTowerImpl::forward(at::Tensor pixel_values) {
-    const at::Tensor hidden = vision_model->hidden_state(pixel_values, config_.layers_to_run());
+ClipVisionOutput ClipVisionTowerImpl::forward(at::Tensor pixel_values, const LayerHook& hook) {
+    const at::Tensor hidden =
+        vision_model->hidden_state(pixel_values, config_.layers_to_run(), hook);
     return {hidden.narrow(1, 1, hidden.size(1) - 1), hidden.select(1, 0)};
 }
 

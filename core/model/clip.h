@@ -16,10 +16,21 @@
 #include <torch/nn/modules/normalization.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
 namespace segllm::model {
+
+// Called by a layer stack (CLIP encoder, LLaMA decoder) after each layer with (layers done,
+// layers in this forward). It may throw to stop the forward there (cancellation); an empty hook
+// is not called. On an asynchronous device (CUDA) the stack first waits for the layer's kernels
+// (one element copied to the host), so the hook sees real progress and a stop takes effect
+// within one layer instead of after the already queued ones.
+using LayerHook = std::function<void(std::int64_t done, std::int64_t total)>;
+
+// Waits for the kernels that computed `t` (nothing on the CPU).
+void wait_for(const at::Tensor& t);
 
 // x * sigmoid(1.702 x)
 at::Tensor quick_gelu(const at::Tensor& x);
@@ -86,8 +97,9 @@ TORCH_MODULE(ClipEncoderLayer);
 class ClipEncoderImpl : public torch::nn::Module {
 public:
     explicit ClipEncoderImpl(const ClipVisionConfig& config);
-    // Runs the first `count` layers (0 .. size()) on hidden [B, N, C].
-    at::Tensor forward(at::Tensor hidden, std::int64_t count);
+    // Runs the first `count` layers (0 .. size()) on hidden [B, N, C]; `hook` (optional) is
+    // called after each of them with (i + 1, count).
+    at::Tensor forward(at::Tensor hidden, std::int64_t count, const LayerHook& hook = {});
     std::int64_t size() const { return static_cast<std::int64_t>(layer_list_.size()); }
 
     torch::nn::ModuleList layers{nullptr};
@@ -110,8 +122,9 @@ public:
     // HF hidden_states[index] for index in 0..num_hidden_layers: 0 = embeddings after
     // pre_layrnorm, i = output of encoder layer i (1-based); only the first `index` layers run.
     // pixel_values [B, 3, S, S] -> [B, 1 + patches, C]. Throws segllm::Error for an index out of
-    // range.
-    at::Tensor hidden_state(at::Tensor pixel_values, std::int64_t index);
+    // range. `hook`: see ClipEncoderImpl::forward.
+    at::Tensor hidden_state(at::Tensor pixel_values, std::int64_t index,
+                            const LayerHook& hook = {});
 
     ClipVisionEmbeddings embeddings{nullptr};
     torch::nn::LayerNorm pre_layrnorm{nullptr};  // sic, HF's spelling
@@ -125,8 +138,9 @@ class ClipVisionTowerImpl : public torch::nn::Module {
 public:
     explicit ClipVisionTowerImpl(const ClipVisionConfig& config);
     // pixel_values [B, 3, S, S] (CLIP-normalised) -> patch tokens and class token of the
-    // selected layer.
-    ClipVisionOutput forward(at::Tensor pixel_values);
+    // selected layer. `hook` (optional) is called after each encoder layer run (see
+    // ClipEncoderImpl::forward).
+    ClipVisionOutput forward(at::Tensor pixel_values, const LayerHook& hook = {});
     const ClipVisionConfig& config() const { return config_; }
 
     // HF CLIPVisionModel, whose only child is "vision_model".

@@ -217,7 +217,7 @@ at::Tensor LlavaLlamaModelImpl::embed(const at::Tensor& input_ids) {
 }
 
 at::Tensor LlavaLlamaModelImpl::forward(at::Tensor inputs_embeds, KvCache* cache,
-                                        at::Tensor positions) {
+                                        at::Tensor positions, const LayerHook& hook) {
     if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != config_.hidden_size ||
         inputs_embeds.size(1) == 0) {
         std::ostringstream s;
@@ -243,8 +243,13 @@ at::Tensor LlavaLlamaModelImpl::forward(at::Tensor inputs_embeds, KvCache* cache
                                               inputs_embeds.scalar_type());
     at::Tensor hidden = inputs_embeds;
     try {
-        for (LlamaDecoderLayer& layer : layer_list_) {
-            hidden = layer->forward(hidden, rotary, cache);
+        const auto count = static_cast<std::int64_t>(layer_list_.size());
+        for (std::int64_t i = 0; i < count; ++i) {
+            hidden = layer_list_[static_cast<std::size_t>(i)]->forward(hidden, rotary, cache);
+            if (hook) {
+                wait_for(hidden);
+                hook(i + 1, count);
+            }
         }
     } catch (...) {
         if (cache != nullptr) {
@@ -269,9 +274,10 @@ LlavaLlamaForCausalLMImpl::LlavaLlamaForCausalLMImpl(const SegllmConfig& config,
 }
 
 LlamaOutput LlavaLlamaForCausalLMImpl::forward(at::Tensor inputs_embeds, KvCache* cache,
-                                               bool with_logits, at::Tensor positions) {
+                                               bool with_logits, at::Tensor positions,
+                                               const LayerHook& hook) {
     LlamaOutput out;
-    out.hidden_states = model->forward(std::move(inputs_embeds), cache, std::move(positions));
+    out.hidden_states = model->forward(std::move(inputs_embeds), cache, std::move(positions), hook);
     if (with_logits) {
         out.logits = lm_head->forward(out.hidden_states);
     }

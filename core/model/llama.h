@@ -130,10 +130,13 @@ public:
 
     // inputs_embeds [B, T, H] -> hidden states after the final norm [B, T, H]. `positions`
     // (int64 [T] or [B, T]) defaults to cache length + 0..T-1. With a cache the new positions are
-    // appended (on an exception the cache is truncated back to its length at entry). Throws
-    // segllm::Error for a wrong input shape or a cache with another layer count.
+    // appended (on an exception the cache is truncated back to its length at entry, in every
+    // layer). `hook` (optional) is called after each decoder layer with (i + 1, layer count); an
+    // exception it throws stops the forward there (the cache is truncated back likewise) and
+    // propagates. Throws segllm::Error for a wrong input shape or a cache with another layer
+    // count.
     at::Tensor forward(at::Tensor inputs_embeds, KvCache* cache = nullptr,
-                       at::Tensor positions = {});
+                       at::Tensor positions = {}, const LayerHook& hook = {});
     // Token embeddings of `input_ids` (int64 [B, T] or [T]).
     at::Tensor embed(const at::Tensor& input_ids);
     const LlamaConfig& config() const { return config_; }
@@ -171,7 +174,8 @@ public:
 
     // See LlavaLlamaModelImpl::forward; `with_logits` also applies lm_head.
     LlamaOutput forward(at::Tensor inputs_embeds, KvCache* cache = nullptr,
-                        bool with_logits = false, at::Tensor positions = {});
+                        bool with_logits = false, at::Tensor positions = {},
+                        const LayerHook& hook = {});
 
     LlavaLlamaModel model{nullptr};
     torch::nn::Linear lm_head{nullptr};

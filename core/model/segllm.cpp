@@ -155,6 +155,25 @@ void check_tokenizer(const text::Tokenizer& tokenizer, const SegllmConfig& confi
     }
 }
 
+void check_cancel(const RunControl* control) {
+    if (control != nullptr && control->cancel != nullptr && control->cancel->load()) {
+        throw Cancelled();
+    }
+}
+
+// The per-layer hook of a RunControl for the layer stack `stack` (empty without a control).
+LayerHook layer_hook(const RunControl* control, const std::string& stack) {
+    if (control == nullptr || (control->cancel == nullptr && !control->on_layer)) {
+        return {};
+    }
+    return [control, stack](std::int64_t done, std::int64_t total) {
+        if (control->on_layer) {
+            control->on_layer(stack, done, total);
+        }
+        check_cancel(control);
+    };
+}
+
 at::Tensor float_image_tensor(const FloatImage& image) {
     return at::from_blob(const_cast<float*>(image.data.data()),
                          {1, image.channels, image.height, image.width}, at::kFloat)
@@ -282,6 +301,7 @@ std::shared_ptr<SegllmModel> SegllmModel::load(const std::string& dir, const Loa
         [&](double f) {
             return !options.progress || options.progress(0.06 + 0.93 * f, "loading tensors");
         });
+    step(0.99, "moving to the device");
     place(*impl);
     step(1.0, "done");
     return std::shared_ptr<SegllmModel>(new SegllmModel(std::move(impl)));
@@ -338,10 +358,11 @@ const torch::nn::Module& SegllmModel::root() const {
     return *impl_->net;
 }
 
-ImageEncoding SegllmModel::encode_image(const RgbImage& image) const {
+ImageEncoding SegllmModel::encode_image(const RgbImage& image, const RunControl* control) const {
     if (image.empty()) {
         throw Error("encode_image: the image is empty");
     }
+    check_cancel(control);
     at::NoGradGuard no_grad;
     Impl& m = *impl_;
     ImageEncoding enc;
@@ -350,11 +371,13 @@ ImageEncoding SegllmModel::encode_image(const RgbImage& image) const {
     enc.padded = hipie_resize_pad(image, enc.frame);
     const at::Tensor pixels = float_image_tensor(hipie_normalize(enc.padded)).to(m.device);
     enc.hipie = m.segmentator->encode_image(pixels);
+    check_cancel(control);
 
     const at::Tensor clip =
         float_image_tensor(clip_preprocess(image, static_cast<int>(m.config.vision.image_size)))
             .to(m.device, m.dtype);
-    const ClipVisionOutput vision = m.net->model->vision_tower->forward(clip);
+    const ClipVisionOutput vision =
+        m.net->model->vision_tower->forward(clip, layer_hook(control, "clip"));
     enc.image_rows = m.net->model->mm_projector->forward(vision.patches)[0];
     return enc;
 }
@@ -402,7 +425,8 @@ at::Tensor SegllmModel::embed(const std::vector<int>& ids) const {
     return impl_->net->model->embed(t);
 }
 
-LlamaOutput SegllmModel::forward(const at::Tensor& rows, KvCache* cache, bool with_logits) const {
+LlamaOutput SegllmModel::forward(const at::Tensor& rows, KvCache* cache, bool with_logits,
+                                 const RunControl* control) const {
     const std::int64_t hidden = impl_->config.llm.hidden_size;
     if (!rows.defined() || rows.dim() < 2 || rows.dim() > 3 || rows.size(-1) != hidden ||
         (rows.dim() == 3 && rows.size(0) != 1)) {
@@ -412,7 +436,8 @@ LlamaOutput SegllmModel::forward(const at::Tensor& rows, KvCache* cache, bool wi
     at::NoGradGuard no_grad;
     const at::Tensor x =
         (rows.dim() == 2 ? rows.unsqueeze(0) : rows).to(impl_->device, impl_->dtype);
-    return impl_->net->forward(x, cache, with_logits);
+    check_cancel(control);
+    return impl_->net->forward(x, cache, with_logits, {}, layer_hook(control, "llm"));
 }
 
 KvCache SegllmModel::make_cache() const {

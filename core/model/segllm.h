@@ -21,8 +21,11 @@
 #include "core/model/llama.h"
 #include "core/text/tokenizer.h"
 
+#include "core/common/error.h"
+
 #include <ATen/ATen.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -47,6 +50,23 @@ struct LoadOptions {
     bool require_tokenizer = true;
     // Called with (fraction 0..1, stage); returning false cancels the load (throws Error).
     std::function<bool(double, const std::string&)> progress;
+};
+
+// Thrown by a model step stopped through RunControl::cancel (a segllm::Error; the engine turns
+// it into engine::Cancelled).
+class Cancelled : public Error {
+public:
+    Cancelled() : Error("cancelled") {}
+};
+
+// Optional control of a long model step (LLM forward, image encoding): the step checks `cancel`
+// when it starts and after every layer of its layer stacks (LLM decoder layers, CLIP encoder
+// layers) and between its stages (HIPIE encoder, CLIP tower), and throws model::Cancelled once it
+// is set; `on_layer` is called after every layer, before that check, with (stack, layers done,
+// layers of the stack), stack "llm" or "clip".
+struct RunControl {
+    const std::atomic<bool>* cancel = nullptr;
+    std::function<void(const std::string& stack, std::int64_t done, std::int64_t total)> on_layer;
 };
 
 // What loading found; also printed by `segllm check-model`.
@@ -111,8 +131,9 @@ public:
     at::Device device() const;
     at::ScalarType dtype() const;
 
-    // CLIP (image_size crop) + HIPIE (side) preprocessing and encoders of one image.
-    ImageEncoding encode_image(const RgbImage& image) const;
+    // CLIP (image_size crop) + HIPIE (side) preprocessing and encoders of one image. With a
+    // `control`, throws model::Cancelled when its flag is seen set (see RunControl).
+    ImageEncoding encode_image(const RgbImage& image, const RunControl* control = nullptr) const;
     // The two input rows of an earlier instance (section 3): [2, hidden] =
     // [embed(<video>) + 0.5 * mm_projector(CLIP CLS of the masked, cropped, top-left padded
     //  instance), embed(<video>) + 0.5 * mask_enc_head((top, left, bottom, right) / side)].
@@ -122,8 +143,12 @@ public:
     // Token embeddings [T, hidden].
     at::Tensor embed(const std::vector<int>& ids) const;
     // LLM forward of new rows [T, hidden] (or [1, T, hidden]) continuing `cache` (may be null:
-    // a fresh sequence). Returns the post-final-norm hidden states (and logits if asked).
-    LlamaOutput forward(const at::Tensor& rows, KvCache* cache, bool with_logits = false) const;
+    // a fresh sequence). Returns the post-final-norm hidden states (and logits if asked). With a
+    // `control`, throws model::Cancelled when its flag is seen set (before the first layer or
+    // after any decoder layer); the cache is then as it was at entry (every layer truncated
+    // back), as after any other exception.
+    LlamaOutput forward(const at::Tensor& rows, KvCache* cache, bool with_logits = false,
+                        const RunControl* control = nullptr) const;
     // A fresh cache sized for this model.
     KvCache make_cache() const;
     // segmentator_predictor(h) -> 8 language tokens -> HIPIE decode + selection (section 4).
