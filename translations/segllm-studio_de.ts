@@ -451,10 +451,6 @@
 <context>
     <name>segllm::ui::ChatController</name>
     <message>
-        <source>Loading model... %1%</source>
-        <translation>Modell wird geladen... %1%</translation>
-    </message>
-    <message>
         <source>Model not loaded: %1</source>
         <translation>Modell nicht geladen: %1</translation>
     </message>
@@ -501,6 +497,46 @@
     <message>
         <source>Open an image to start a conversation</source>
         <translation>Öffnen Sie ein Bild, um ein Gespräch zu beginnen</translation>
+    </message>
+    <message>
+        <source>Model loading cancelled</source>
+        <translation>Laden des Modells abgebrochen</translation>
+    </message>
+    <message>
+        <source>reading the configuration</source>
+        <translation>Lesen der Konfiguration</translation>
+    </message>
+    <message>
+        <source>building the model</source>
+        <translation>Aufbau des Modells</translation>
+    </message>
+    <message>
+        <source>reading the tokenizer</source>
+        <translation>Lesen des Tokenizers</translation>
+    </message>
+    <message>
+        <source>loading weights</source>
+        <translation>Laden der Gewichte</translation>
+    </message>
+    <message>
+        <source>moving to the device</source>
+        <translation>Übertragung auf das Gerät</translation>
+    </message>
+    <message>
+        <source>warming up</source>
+        <translation>Aufwärmen</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>bereit</translation>
+    </message>
+    <message>
+        <source>Loading model...</source>
+        <translation>Modell wird geladen...</translation>
+    </message>
+    <message>
+        <source>Loading model: %1 %2%</source>
+        <translation>Modell wird geladen: %1 %2%</translation>
     </message>
 </context>
 <context>

@@ -451,10 +451,6 @@
 <context>
     <name>segllm::ui::ChatController</name>
     <message>
-        <source>Loading model... %1%</source>
-        <translation>正在加载模型... %1%</translation>
-    </message>
-    <message>
         <source>Model not loaded: %1</source>
         <translation>模型未加载：%1</translation>
     </message>
@@ -501,6 +497,46 @@
     <message>
         <source>Open an image to start a conversation</source>
         <translation>打开一张图像以开始对话</translation>
+    </message>
+    <message>
+        <source>Model loading cancelled</source>
+        <translation>已取消加载模型</translation>
+    </message>
+    <message>
+        <source>reading the configuration</source>
+        <translation>读取配置</translation>
+    </message>
+    <message>
+        <source>building the model</source>
+        <translation>构建模型</translation>
+    </message>
+    <message>
+        <source>reading the tokenizer</source>
+        <translation>读取分词器</translation>
+    </message>
+    <message>
+        <source>loading weights</source>
+        <translation>加载权重</translation>
+    </message>
+    <message>
+        <source>moving to the device</source>
+        <translation>移至设备</translation>
+    </message>
+    <message>
+        <source>warming up</source>
+        <translation>预热</translation>
+    </message>
+    <message>
+        <source>ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>Loading model...</source>
+        <translation>正在加载模型...</translation>
+    </message>
+    <message>
+        <source>Loading model: %1 %2%</source>
+        <translation>正在加载模型：%1 %2%</translation>
     </message>
 </context>
 <context>

@@ -10,6 +10,7 @@
 #include <QThread>
 #include <QUndoCommand>
 #include <QUndoStack>
+#include <cmath>
 #include <functional>
 #include <utility>
 
@@ -56,17 +57,18 @@ ChatController::ChatController(Workspace* workspace, ChatPane* pane, QObject* pa
     thread_->setObjectName(QStringLiteral("segllm-inference"));
     worker_ = InferenceWorker::startOnThread(thread_);
 
-    connect(worker_, &InferenceWorker::loadProgress, this, [this](int percent) {
-        loadPercent_ = percent;
-        setModelState(ModelState::Loading);
-    });
+    connect(worker_, &InferenceWorker::loadProgress, this,
+            [this](quint64 loadId, const QString& stage, double fraction) {
+                if (loadId != loadId_ || modelState_ != ModelState::Loading) {
+                    return;  // a cancelled load's late report
+                }
+                loadStage_ = stage;
+                loadFraction_ = fraction;
+                updateModelStatus();
+                emit loadProgress(stage, fraction);
+            });
     connect(worker_, &InferenceWorker::modelLoaded, this, &ChatController::onModelLoaded);
-    connect(worker_, &InferenceWorker::modelLoadFailed, this, [this](const QString& reason) {
-        modelLoaded_ = false;
-        loadError_ = reason;
-        setModelState(ModelState::Failed);
-        refresh();
-    });
+    connect(worker_, &InferenceWorker::modelLoadFailed, this, &ChatController::onModelLoadFailed);
     connect(worker_, &InferenceWorker::progress, this,
             [this](quint64 requestId, const QString& stage, double fraction) {
                 if (requestId == pending_) {
@@ -101,6 +103,7 @@ ChatController::ChatController(Workspace* workspace, ChatPane* pane, QObject* pa
 }
 
 ChatController::~ChatController() {
+    stopLoad();
     if (pending_ != 0) {
         worker_->cancel(pending_);
     }
@@ -109,16 +112,94 @@ ChatController::~ChatController() {
 }
 
 void ChatController::loadModel(const QString& folder, const QString& device, const QString& dtype) {
+    stopLoad();
+    LoadRequest request;
+    request.id = ++nextLoad_;
+    request.folder = folder;
+    request.device = device;
+    request.dtype = dtype;
+    request.warmUp = warmUp_;
+    request.cancel = std::make_shared<std::atomic<bool>>(false);
+    loadId_ = request.id;
+    loadCancel_ = request.cancel;
     modelLoaded_ = false;
-    loadPercent_ = 0;
+    loadStage_.clear();
+    loadFraction_ = 0.0;
     setModelState(ModelState::Loading);
     refresh();
     QMetaObject::invokeMethod(
-        worker_, [w = worker_, folder, device, dtype] { w->loadModel(folder, device, dtype); },
-        Qt::QueuedConnection);
+        worker_, [w = worker_, request] { w->loadModel(request); }, Qt::QueuedConnection);
 }
 
-void ChatController::onModelLoaded(const ModelLoadInfo& info) {
+void ChatController::stopLoad() {
+    if (loadCancel_) {
+        loadCancel_->store(true);
+        loadCancel_.reset();
+    }
+}
+
+void ChatController::cancelLoad() {
+    if (modelState_ != ModelState::Loading) {
+        return;
+    }
+    stopLoad();
+    setModelState(ModelState::NotLoaded);
+    refresh();
+    emit message(tr("Model loading cancelled"));
+}
+
+void ChatController::stopWork() {
+    stopLoad();
+    if (pending_ != 0) {
+        worker_->cancel(pending_);
+    }
+}
+
+int ChatController::loadPercent() const {
+    return static_cast<int>(std::floor(loadFraction_ * 100.0));
+}
+
+QString ChatController::loadStageName(const QString& stage) {
+    if (stage == QLatin1String("reading config")) {
+        return tr("reading the configuration");
+    }
+    if (stage == QLatin1String("building model")) {
+        return tr("building the model");
+    }
+    if (stage == QLatin1String("reading tokenizer")) {
+        return tr("reading the tokenizer");
+    }
+    if (stage == QLatin1String("loading weights")) {
+        return tr("loading weights");
+    }
+    if (stage == QLatin1String("moving to device")) {
+        return tr("moving to the device");
+    }
+    if (stage == QLatin1String("warm-up")) {
+        return tr("warming up");
+    }
+    if (stage == QLatin1String("ready")) {
+        return tr("ready");
+    }
+    return stage;
+}
+
+void ChatController::onModelLoadFailed(quint64 loadId, const QString& reason, bool cancelled) {
+    if (loadId != loadId_ || modelState_ != ModelState::Loading) {
+        return;  // a load replaced by a newer one, or cancelled by cancelLoad()
+    }
+    loadCancel_.reset();
+    modelLoaded_ = false;
+    loadError_ = reason;
+    setModelState(cancelled ? ModelState::NotLoaded : ModelState::Failed);
+    refresh();
+}
+
+void ChatController::onModelLoaded(quint64 loadId, const ModelLoadInfo& info) {
+    if (loadId != loadId_ || modelState_ != ModelState::Loading) {
+        return;
+    }
+    loadCancel_.reset();
     modelLoaded_ = true;
     modelName_ = info.name;
     modelDevice_ = info.device;
@@ -139,7 +220,10 @@ void ChatController::updateModelStatus() {
             text = tr("Model not loaded");
             break;
         case ModelState::Loading:
-            text = tr("Loading model... %1%").arg(loadPercent_);
+            text =
+                loadStage_.isEmpty()
+                    ? tr("Loading model...")
+                    : tr("Loading model: %1 %2%").arg(loadStageName(loadStage_)).arg(loadPercent());
             break;
         case ModelState::Failed:
             text = tr("Model not loaded: %1").arg(loadError_);
@@ -157,6 +241,7 @@ void ChatController::updateModelStatus() {
     }
     modelStatus_ = text;
     emit modelStatusChanged(text);
+    updateReady();
 }
 
 void ChatController::retranslate() {
@@ -361,6 +446,11 @@ void ChatController::refresh() {
         addErrors(static_cast<int>(rounds.size()) + 1000000);
     }
     pane_->setConversation(entries);
+    updateReady();
+}
+
+void ChatController::updateReady() {
+    const Document* document = workspace_->currentDocument();
     if (!modelLoaded_) {
         pane_->setReady(false, modelStatus_);
     } else if (document == nullptr) {

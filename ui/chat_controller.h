@@ -1,6 +1,7 @@
 #pragma once
 // The glue between the chat pane, the workspace and the inference worker: starts the model
-// load, sends prompts for the current image, turns finished rounds into undoable round
+// load (in the background, with progress; a new load or the window closing cancels the one
+// running), sends prompts for the current image, turns finished rounds into undoable round
 // commands on the image's Document, shows each image's own conversation, and reports the
 // model's state for the status bar.
 //
@@ -25,7 +26,9 @@
 #include <QPointF>
 #include <QPointer>
 #include <QString>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 class QThread;
@@ -43,15 +46,31 @@ class ChatController : public QObject {
     Q_OBJECT
 public:
     ChatController(Workspace* workspace, ChatPane* pane, QObject* parent = nullptr);
-    // Cancels a running round and waits for the worker thread to end.
+    // Cancels a load in progress and a running round, and waits for the worker thread to end
+    // (promptly: the load stops at its next tensor, the round at its next layer).
     ~ChatController() override;
 
-    // Loads the model folder ("" = the shipped model) in the background.
+    // Loads the model folder ("" = the shipped model) in the background; a load still running
+    // is cancelled first. With `warmUp` the worker runs one short pass after loading so that
+    // the first round does not pay for start-up (see setWarmUp).
     void loadModel(const QString& folder, const QString& device, const QString& dtype);
+    // Whether later loads warm the model up (default true).
+    void setWarmUp(bool warmUp) { warmUp_ = warmUp; }
     bool isModelLoaded() const { return modelLoaded_; }
-    // The status bar text: "Loading model... N%", "Model: <name> on CPU (<why not CUDA>)" or
-    // "Model not loaded: <reason>".
+    // True from loadModel until the load succeeded, failed or was cancelled.
+    bool isModelLoading() const { return modelState_ == ModelState::Loading; }
+    // The running load's last reported stage (the engine's name, "" before the first report)
+    // and its percentage 0..100 of the whole load.
+    QString loadStage() const { return loadStage_; }
+    int loadPercent() const;
+    // The status bar text: "Loading model: <stage> N%", "Model: <name> on CPU - CUDA not used:
+    // <why>" or "Model not loaded: <reason>".
     QString modelStatus() const { return modelStatus_; }
+    // The translated name of an engine load stage ("loading weights" -> "loading weights" /
+    // "Gewichte laden"); an unknown stage is returned as it is.
+    static QString loadStageName(const QString& stage);
+    // The worker (on its own thread); tests connect to its signals.
+    InferenceWorker* worker() const { return worker_; }
     // True while a round (or a pick) is running.
     bool isBusy() const { return pending_ != 0; }
 
@@ -63,12 +82,19 @@ public slots:
     void send(const QString& prompt);
     // Cancels the running round.
     void cancel();
+    // Cancels the model load in progress (the model is then not loaded).
+    void cancelLoad();
+    // Cancels a load in progress and the running round without waiting (the window closes).
+    void stopWork();
     // "Pick alternative": the best candidate of the selected model-made instance that contains
     // `imagePos` replaces its mask (an undoable mask edit).
     void pickAlternative(const QPointF& imagePos);
 
 signals:
+    // The model's status text changed (also at every forwarded load progress report).
     void modelStatusChanged(const QString& text);
+    // A progress report of the current load (the engine's stage name, fraction 0..1).
+    void loadProgress(const QString& stage, double fraction);
     // A round's instance was added to a document (after the round command was pushed).
     void roundApplied(int instanceId);
     // A round failed (not for a cancelled one): `message` as shown in the pane.
@@ -86,7 +112,10 @@ private:
         QString prompt;
         QString message;
     };
-    void onModelLoaded(const ModelLoadInfo& info);
+    void onModelLoaded(quint64 loadId, const ModelLoadInfo& info);
+    void onModelLoadFailed(quint64 loadId, const QString& reason, bool cancelled);
+    // Sets the running load's cancel flag (no state change).
+    void stopLoad();
     void onRoundFinished(quint64 requestId, const QString& imagePath,
                          const engine::RoundResult& result);
     void onRoundFailed(quint64 requestId, const QString& message, bool cancelled);
@@ -101,6 +130,8 @@ private:
     Document* documentOf(const QString& path) const;
     void watchCurrentDocument();
     void refresh();
+    // Enables the pane's prompt, or disables it with the reason (model status, no image).
+    void updateReady();
 
     Workspace* workspace_;
     ChatPane* pane_;
@@ -109,7 +140,12 @@ private:
     QPointer<Document> watched_;
     bool modelLoaded_ = false;
     ModelState modelState_ = ModelState::NotLoaded;
-    int loadPercent_ = 0;
+    std::uint64_t nextLoad_ = 0;
+    std::uint64_t loadId_ = 0;                       // the load whose reports are shown
+    std::shared_ptr<std::atomic<bool>> loadCancel_;  // its cancel flag (shared with the worker)
+    bool warmUp_ = true;
+    QString loadStage_;
+    double loadFraction_ = 0.0;
     QString modelName_;    // of the loaded model
     QString modelDevice_;  // "cpu" / "cuda:0"
     QString deviceNote_;   // why CUDA is not used

@@ -1,11 +1,7 @@
-// The one LibTorch translation unit of the GUI: the model is loaded here (for the load report's
-// device note and the load progress, which engine.h does not carry). LibTorch comes before any
-// Qt header: Qt's `slots` macro breaks LibTorch's headers.
-#include "core/model/segllm.h"
-
 #include "ui/inference_worker.h"
 
 #include <QFileInfo>
+#include <chrono>
 #include <exception>
 #include <filesystem>
 #include <utility>
@@ -20,6 +16,13 @@ QString fromUtf8(const std::string& s) {
 
 std::string toUtf8(const QString& s) {
     return s.toUtf8().toStdString();
+}
+
+// Milliseconds of a monotonic clock (for ProgressThrottle).
+std::int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 // The rounds and round-made instances of `document` that the engine keeps (hand-made
@@ -97,38 +100,53 @@ engine::AskOptions InferenceWorker::askOptions(std::uint64_t requestId) {
     engine::AskOptions options;
     options.request_id = requestId;
     options.cancel = &cancelFlag_;
+    roundThrottle_.reset();
     options.progress = [this, requestId](const std::string& stage, double fraction) {
-        emit progress(requestId, fromUtf8(stage), fraction);
+        const QString name = fromUtf8(stage);
+        if (roundThrottle_.accept(name, nowMs())) {
+            emit progress(requestId, name, fraction);
+        }
     };
     return options;
 }
 
-void InferenceWorker::loadModel(const QString& folder, const QString& device,
-                                const QString& dtype) {
+void InferenceWorker::loadModel(const LoadRequest& request) {
+    // The previous model goes first: the GUI treats it as gone once a load starts, and two
+    // models in memory at once could exhaust it.
+    sessions_.clear();
+    engine_.reset();
+    const std::uint64_t id = request.id;
     try {
-        const std::string dir = engine::resolve_model_dir(toUtf8(folder));
-        model::LoadOptions load;
-        load.device = toUtf8(device);
-        load.dtype = toUtf8(dtype);
-        load.progress = [this](double fraction, const std::string&) {
-            emit loadProgress(static_cast<int>(fraction * 100.0 + 0.5));
-            return true;
-        };
-        model::LoadReport report;
-        std::shared_ptr<const model::SegllmModel> m = model::SegllmModel::load(dir, load, &report);
+        if (request.cancel && request.cancel->load()) {
+            throw engine::Cancelled();
+        }
+        const std::string dir = engine::resolve_model_dir(toUtf8(request.folder));
         engine::EngineOptions options;
-        options.device = load.device;
-        options.dtype = load.dtype;
-        engine_ = engine::Engine::from_model(std::move(m), options, dir);
-        sessions_.clear();
+        options.device = toUtf8(request.device);
+        options.dtype = toUtf8(request.dtype);
+        engine::LoadControl control;
+        control.cancel = request.cancel.get();
+        control.warm_up = request.warmUp;
+        ProgressThrottle throttle;
+        control.progress = [this, id, &throttle](const std::string& stage, double fraction) {
+            const QString name = fromUtf8(stage);
+            if (throttle.accept(name, nowMs())) {
+                emit loadProgress(id, name, fraction);
+            }
+        };
+        engine::Engine loaded = engine::Engine::load(dir, options, control);
+        const engine::ModelInfo model = loaded.info();
+        engine_ = std::move(loaded);
         ModelLoadInfo info;
         info.folder = fromUtf8(dir);
         info.name = QFileInfo(info.folder).fileName();
-        info.device = fromUtf8(engine_->info().device);
-        info.deviceNote = fromUtf8(report.device_note);
-        emit modelLoaded(info);
+        info.device = fromUtf8(model.device);
+        info.deviceNote = fromUtf8(model.device_note);
+        emit modelLoaded(id, info);
+    } catch (const engine::Cancelled&) {
+        emit modelLoadFailed(id, QStringLiteral("cancelled"), true);
     } catch (const std::exception& e) {
-        emit modelLoadFailed(fromUtf8(e.what()));
+        emit modelLoadFailed(id, fromUtf8(e.what()), false);
     }
 }
 

@@ -1,10 +1,15 @@
 #pragma once
 // The model's thread: a QObject moved onto its own QThread that loads the engine in the
-// background and owns one engine::Session per image path. Requests arrive as queued calls
-// (the public slots are invoked with Qt::QueuedConnection by the GUI thread); every answer is a
-// queued signal carrying the request id it answers. Exceptions never leave the worker thread:
-// a failure becomes roundFailed / modelLoadFailed with the message. cancel() is the one
-// function called directly from the GUI thread (it only sets atomics).
+// background (engine::Engine::load with progress and cancellation) and owns one
+// engine::Session per image path. Requests arrive as queued calls (the public slots are invoked
+// with Qt::QueuedConnection by the GUI thread); every answer is a queued signal carrying the
+// request (or load) id it answers. Exceptions never leave the worker thread: a failure becomes
+// roundFailed / modelLoadFailed with the message. cancel() and a load's cancel flag are the
+// only things touched directly from the GUI thread (atomics).
+//
+// Progress reports are coalesced (ProgressThrottle): at most about 30 per second per round or
+// load, every stage change always passes, so the GUI's event queue is not flooded by the
+// per-layer "llm" reports or the per-tensor "loading weights" reports.
 //
 // Consistency rule: the GUI's Document is the truth. Each request carries the document's
 // ProjectImage, and before running the worker brings the engine session in line with it
@@ -13,6 +18,7 @@
 // delete_instance.
 #include "core/engine/engine.h"
 #include "core/export/project.h"
+#include "ui/progress_throttle.h"
 
 #include <QMetaType>
 #include <QObject>
@@ -33,6 +39,17 @@ struct ModelLoadInfo {
     QString folder;      // the model folder
     QString device;      // "cpu" / "cuda:0"
     QString deviceNote;  // why CUDA is not used (empty when it is, or when CPU was asked for)
+};
+
+// One model load. The GUI thread keeps `cancel` and sets it to stop the load (the window
+// closes, another model is chosen); the worker checks it between stages and after every tensor.
+struct LoadRequest {
+    std::uint64_t id = 0;  // repeated in the load's signals
+    QString folder;        // "" = the shipped model
+    QString device;        // "auto" / "cpu" / "cuda"
+    QString dtype;         // "f32" / "bf16" / "f16"
+    bool warmUp = false;   // run one short pass after loading (LoadControl::warm_up)
+    std::shared_ptr<std::atomic<bool>> cancel;
 };
 
 // A finished "pick alternative": the chosen candidate of an instance.
@@ -61,8 +78,10 @@ public:
     void cancel(std::uint64_t requestId);
 
 public slots:
-    // Loads the model folder ("" = the shipped one) on "auto"/"cpu"/"cuda" with a dtype.
-    void loadModel(const QString& folder, const QString& device, const QString& dtype);
+    // Loads the request's model folder through engine::Engine::load, reporting loadProgress;
+    // ends with modelLoaded or modelLoadFailed (cancelled = true when its cancel flag stopped
+    // it). The previous model and its sessions are dropped first (also when the load fails).
+    void loadModel(const segllm::ui::LoadRequest& request);
     // Runs one round on `imagePath` after syncing its session with `document`.
     void runRound(quint64 requestId, const QString& imagePath, const segllm::ProjectImage& document,
                   const QString& prompt);
@@ -75,10 +94,15 @@ public slots:
     void dropSessions();
 
 signals:
-    void loadProgress(int percent);
-    void modelLoaded(const segllm::ui::ModelLoadInfo& info);
-    void modelLoadFailed(const QString& message);
-    // stage: the engine's stage name ("image", "prompt", "references", "llm", "decode", "mask").
+    // stage: the engine's load stage ("reading config", "building model", "reading
+    // tokenizer", "loading weights", "moving to device", "warm-up", "ready"); fraction 0..1 of
+    // the whole load, non-decreasing; the last report of a successful load is ("ready", 1).
+    void loadProgress(quint64 loadId, const QString& stage, double fraction);
+    void modelLoaded(quint64 loadId, const segllm::ui::ModelLoadInfo& info);
+    // `cancelled` is true for a load stopped through its cancel flag (message "cancelled").
+    void modelLoadFailed(quint64 loadId, const QString& message, bool cancelled);
+    // stage: the engine's stage name ("image", "prompt", "references", "llm", "decode", "mask");
+    // coalesced to about 30 reports a second (the first report of every stage always passes).
     void progress(quint64 requestId, const QString& stage, double fraction);
     void roundFinished(quint64 requestId, const QString& imagePath,
                        const segllm::engine::RoundResult& result);
@@ -100,6 +124,7 @@ private:
     std::atomic<bool> cancelFlag_{false};
     std::atomic<std::uint64_t> running_{0};
     std::atomic<std::uint64_t> cancelled_{0};
+    ProgressThrottle roundThrottle_;  // worker thread only
 };
 
 }  // namespace segllm::ui

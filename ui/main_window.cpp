@@ -35,6 +35,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QScreen>
 #include <QStatusBar>
 #include <QToolBar>
@@ -91,7 +92,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             &MainWindow::instanceReferenceRequested);
     connect(this, &MainWindow::instanceReferenceRequested, chatPane_, &ChatPane::insertReference);
     connect(canvas_, &ImageCanvas::alternativeRequested, chat_, &ChatController::pickAlternative);
-    connect(chat_, &ChatController::modelStatusChanged, modelLabel_, &QLabel::setText);
+    connect(chat_, &ChatController::modelStatusChanged, this, &MainWindow::updateModelIndicator);
     connect(chat_, &ChatController::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 4000); });
     connect(controller_, &EditController::message, this,
@@ -302,9 +303,26 @@ QString MainWindow::modelStatusText() const {
     return modelLabel_->text();
 }
 
+void MainWindow::updateModelIndicator() {
+    modelLabel_->setText(chat_->modelStatus());
+    const bool loading = chat_->isModelLoading();
+    modelProgress_->setVisible(loading);
+    if (loading) {
+        modelProgress_->setValue(chat_->loadPercent());
+        modelProgress_->setToolTip(ChatController::loadStageName(chat_->loadStage()));
+    }
+}
+
 void MainWindow::createStatusBar() {
-    modelLabel_ = new QLabel(chat_->modelStatus(), this);
+    modelLabel_ = new QLabel(this);
+    modelProgress_ = new QProgressBar(this);
+    modelProgress_->setRange(0, 100);
+    modelProgress_->setTextVisible(false);
+    modelProgress_->setMaximumWidth(120);
+    modelProgress_->setMaximumHeight(modelLabel_->fontMetrics().height());
+    statusBar()->addPermanentWidget(modelProgress_);
     statusBar()->addPermanentWidget(modelLabel_);
+    updateModelIndicator();
     cursorLabel_ = new QLabel(this);
     imageLabel_ = new QLabel(this);
     sizeLabel_ = new QLabel(this);
@@ -539,6 +557,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         event->ignore();
         return;
     }
+    // A model load or round in progress stops now instead of holding up the quit.
+    chat_->stopWork();
     session_->discardRecovery();
     Settings settings;
     settings.setWindowGeometry(saveGeometry());

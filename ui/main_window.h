@@ -13,6 +13,7 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QMenu;
+class QProgressBar;
 class QToolBar;
 
 namespace segllm::ui {
@@ -61,6 +62,8 @@ public:
     void startModel();
     // Status bar text about the model (see ChatController::modelStatus).
     QString modelStatusText() const;
+    // The status bar's bar of the model load (visible only while the model loads).
+    QProgressBar* modelProgressBar() const { return modelProgress_; }
     // Every action that has a keyboard shortcut, in menu order.
     QList<QAction*> shortcutActions() const;
     // Status bar texts: image size ("512 x 384 px") and zoom ("50%").
@@ -86,6 +89,8 @@ protected:
     // QEvent::LanguageChange (a translator was installed or removed, e.g. by the settings):
     // menus, actions, dock and tool bar titles, status bar and title in the new language.
     void changeEvent(QEvent* event) override;
+    // Asks to save; when the window closes, a model load in progress and a running round are
+    // cancelled (so that quitting does not wait for them).
     void closeEvent(QCloseEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
@@ -100,6 +105,8 @@ private:
     void updateStatus();
     void updateTitle();
     void updateCursorPosition(const QPointF& imagePos);
+    // The model's label and load bar from the chat controller's state.
+    void updateModelIndicator();
     void reportError(const QString& message);
     // Shows the workspace's current image (loading `preloaded` if given, else from its file).
     void showCurrentImage(const QImage* preloaded = nullptr);
@@ -128,6 +135,7 @@ private:
     ChatPane* chatPane_ = nullptr;
     ChatController* chat_ = nullptr;
     QLabel* modelLabel_ = nullptr;
+    QProgressBar* modelProgress_ = nullptr;
     QLabel* cursorLabel_ = nullptr;
     QLabel* imageLabel_ = nullptr;
     QLabel* sizeLabel_ = nullptr;
