@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "segllm: unknown command '%s' (see segllm --help)\n", args[0].c_str());
         return kUsageError;
     }
-    segllm::init_torch_threads();
     try {
+        segllm::init_torch_threads(segllm::default_inference_threads());
         return it->run(std::vector<std::string>(args.begin() + 1, args.end()));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "segllm %s: error: %s\n", it->name, e.what());

@@ -15,6 +15,7 @@
 #include <QStringList>
 
 #include <cstdio>
+#include <exception>
 
 namespace {
 
@@ -81,7 +82,12 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    segllm::init_torch_threads();
+    try {
+        segllm::init_torch_threads(segllm::default_inference_threads());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "segllm-studio: %s\n", e.what());
+        return 2;
+    }
 
     segllm::ui::MainWindow window;
     window.show();

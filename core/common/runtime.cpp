@@ -1,7 +1,11 @@
 #include "core/common/runtime.h"
 
+#include "core/common/error.h"
+
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 namespace segllm {
@@ -15,6 +19,21 @@ int init_torch_threads(int threads) {
     const int wanted = threads > 0 ? threads : hardware_threads();
     at::set_num_threads(wanted);
     return at::get_num_threads();
+}
+
+int default_inference_threads() {
+    const char* env = std::getenv("SEGLLM_THREADS");
+    if (env == nullptr || *env == '\0') {
+        return 1;
+    }
+    char* end = nullptr;
+    const long v = std::strtol(env, &end, 10);
+    if (*end != '\0' || v < 0 || v > 4096) {
+        throw Error(std::string("SEGLLM_THREADS must be a thread count (0: every hardware thread), "
+                                "got '") +
+                    env + "'");
+    }
+    return v == 0 ? hardware_threads() : static_cast<int>(v);
 }
 
 }  // namespace segllm
