@@ -4,6 +4,7 @@
 #include "app/segllm/args.h"
 #include "app/segllm/model_args.h"
 #include "core/common/error.h"
+#include "core/common/runtime.h"
 #include "core/engine/bench.h"
 #include "core/engine/engine.h"
 
@@ -28,8 +29,11 @@ const std::vector<OptionSpec>& bench_options() {
         {"image-file", "PATH", "decode this image once instead of a synthetic scene", ""},
         {"repeats", "N", "runs of each mode (medians)", "3"},
         {"seed", "N", "seed of the weights, scene and conversation", "1"},
+        {"threads", "T", "intra-op threads (0: all hardware threads; default: as segllm sets them)",
+         ""},
         {"floor", "", "also measure the floor (always on for segllm-7b)", ""},
         {"no-floor", "", "do not measure the floor (not even for segllm-7b)", ""},
+        {"ops", "", "also count and time LibTorch operators of one conversation", ""},
         {"json", "FILE", "also write the figures as JSON", ""},
         {"help", "", "show this help", ""},
     };
@@ -62,7 +66,8 @@ int run_bench(const std::vector<std::string>& argv) {
         std::printf(
             "Usage: segllm bench [--model DIR | --config segllm-7b|segllm-tiny --random-weights]\n"
             "                    [--device auto|cpu|cuda] [--dtype f32|bf16|f16] [--rounds 8]\n"
-            "                    [--image WxH | --image-file PATH] [--repeats N] [--json FILE]\n\n"
+            "                    [--image WxH | --image-file PATH] [--repeats N] [--threads T]\n"
+            "                    [--json FILE]\n\n"
             "After a warm-up, times the image open (decode-free: both encoders and caches) and\n"
             "each round of a shapes-world conversation in incremental mode (KV cache) and in\n"
             "recompute mode (the reference's way), medians over the repeats; prints the peak\n"
@@ -98,10 +103,18 @@ int run_bench(const std::vector<std::string>& argv) {
     options.rounds = static_cast<int>(args.integer("rounds"));
     options.repeats = static_cast<int>(args.integer("repeats"));
     options.seed = static_cast<std::uint64_t>(args.integer("seed"));
+    if (args.has("threads")) {
+        const long long threads = args.integer("threads");
+        if (threads < 0) {
+            throw Error("option '--threads' expects 0 or more, got " + std::to_string(threads));
+        }
+        init_torch_threads(static_cast<int>(threads));
+    }
     if (args.has("image-file")) {
         options.image_file = args.value("image-file");
     }
     options.floor = (args.flag("floor") || options.config == "segllm-7b") && !args.flag("no-floor");
+    options.op_profile = args.flag("ops");
     options.log = [](const std::string& line) {
         std::fprintf(stderr, "bench: %s\n", line.c_str());
     };

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/engine/engine.h"
+#include "core/image/mask.h"
 #include "core/model/config.h"
 #include "core/model/segllm.h"
 #include "core/synth/conversation.h"
@@ -14,6 +15,8 @@
 #endif
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/record_function.h>
 #include <nlohmann/json.hpp>
 
 // Defined by core/engine/CMakeLists.txt when LibTorch links c10_cuda (CPU-only LibTorch ships
@@ -28,7 +31,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -118,6 +123,21 @@ RgbImage enlarge(const RgbImage& src, int width, int height) {
     return out;
 }
 
+// A conversation of exactly `rounds` rounds over a scene of at most 512 px a side whose size is
+// width x height divided by a whole factor (enlarged to width x height by the callers).
+synth::Conversation bench_conversation(std::uint64_t seed, int rounds, int width, int height) {
+    const int factor =
+        std::max(1, static_cast<int>(std::ceil(std::max(width, height) /
+                                               static_cast<double>(synth::kMaxImageSide))));
+    synth::SceneOptions scene_options;
+    scene_options.width = std::max(synth::kMinImageSide, width / factor);
+    scene_options.height = std::max(synth::kMinImageSide, height / factor);
+    synth::ConversationOptions conv_options;
+    conv_options.min_rounds = rounds;
+    conv_options.max_rounds = rounds;
+    return synth::generate_conversation(seed, scene_options, conv_options);
+}
+
 // Forces the device's queued work to finish (item() synchronises on CUDA).
 void sync(const at::Tensor& t) {
     (void)t.flatten()[0].item<double>();
@@ -188,9 +208,23 @@ double gpu_peak_mb(const at::Device& device) {
 struct ModeRun {
     std::vector<std::vector<double>> total;  // [round][repeat]
     std::vector<std::vector<double>> llm;
+    std::vector<std::vector<double>> prompt;
+    std::vector<std::vector<double>> references;
+    std::vector<std::vector<double>> decode;
+    std::vector<std::vector<double>> mask;
     std::vector<std::int64_t> tokens;
     std::vector<std::int64_t> context;
+    std::vector<std::int64_t> mask_area;
+    std::vector<std::uint64_t> mask_hash;
 };
+
+std::uint64_t mask_fnv1a(const Mask& mask) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (const std::uint8_t v : mask.data) {
+        h = (h ^ (v != 0 ? 1U : 0U)) * 1099511628211ULL;
+    }
+    return h;
+}
 
 // Runs the prompts `repeats` times in one mode on an open session.
 ModeRun run_mode(Session& session, const std::vector<synth::Round>& rounds, int repeats,
@@ -201,8 +235,14 @@ ModeRun run_mode(Session& session, const std::vector<synth::Round>& rounds, int 
     ModeRun run;
     run.total.assign(rounds.size(), {});
     run.llm.assign(rounds.size(), {});
+    run.prompt.assign(rounds.size(), {});
+    run.references.assign(rounds.size(), {});
+    run.decode.assign(rounds.size(), {});
+    run.mask.assign(rounds.size(), {});
     run.tokens.assign(rounds.size(), 0);
     run.context.assign(rounds.size(), 0);
+    run.mask_area.assign(rounds.size(), 0);
+    run.mask_hash.assign(rounds.size(), 0);
     for (int r = 0; r < repeats; ++r) {
         session.clear();
         for (std::size_t k = 0; k < rounds.size(); ++k) {
@@ -210,8 +250,14 @@ ModeRun run_mode(Session& session, const std::vector<synth::Round>& rounds, int 
             const RoundResult result = session.ask(rounds[k].prompt);
             run.total[k].push_back(ms_since(start));
             run.llm[k].push_back(result.timings.llm_ms);
+            run.prompt[k].push_back(result.timings.prompt_ms);
+            run.references[k].push_back(result.timings.references_ms);
+            run.decode[k].push_back(result.timings.decode_ms);
+            run.mask[k].push_back(result.timings.mask_ms);
             run.tokens[k] = result.timings.tokens_run;
             run.context[k] = static_cast<std::int64_t>(session.conversation_tokens().size());
+            run.mask_area[k] = mask_area(result.mask);
+            run.mask_hash[k] = mask_fnv1a(result.mask);
         }
         say(options, std::string(incremental ? "incremental" : "recompute") + " repeat " +
                          std::to_string(r + 1) + "/" + std::to_string(repeats) + " done");
@@ -219,7 +265,125 @@ ModeRun run_mode(Session& session, const std::vector<synth::Round>& rounds, int 
     return run;
 }
 
+// Operator observer: counts every LibTorch operator and times the outermost ones (depth 0 on
+// their thread) by name. Installed only while an OpProfile object lives.
+class OpProfile {
+public:
+    OpProfile() {
+        std::lock_guard<std::mutex> lock(mutex());
+        data() = Data{};
+        handle_ =
+            at::addGlobalCallback(at::RecordFunctionCallback(&OpProfile::start, &OpProfile::end)
+                                      .scopes({at::RecordScope::FUNCTION}));
+    }
+    ~OpProfile() { at::removeCallback(handle_); }
+    OpProfile(const OpProfile&) = delete;
+    OpProfile& operator=(const OpProfile&) = delete;
+
+    // Operators run (any depth, outermost) since the last call.
+    std::pair<std::int64_t, std::int64_t> take_counts() {
+        std::lock_guard<std::mutex> lock(mutex());
+        const std::pair<std::int64_t, std::int64_t> out{data().all, data().outer};
+        data().all = 0;
+        data().outer = 0;
+        return out;
+    }
+    std::vector<BenchOpStat> stats() {
+        std::lock_guard<std::mutex> lock(mutex());
+        std::vector<BenchOpStat> out;
+        for (const auto& [name, stat] : data().by_name) {
+            out.push_back(stat);
+            out.back().name = name;
+        }
+        std::sort(out.begin(), out.end(), [](const BenchOpStat& a, const BenchOpStat& b) {
+            return a.outer_ms > b.outer_ms;
+        });
+        return out;
+    }
+
+private:
+    struct Data {
+        std::int64_t all = 0;
+        std::int64_t outer = 0;
+        std::map<std::string, BenchOpStat> by_name;
+    };
+    struct Context : at::ObserverContext {
+        Clock::time_point start;
+        bool outer = false;
+    };
+    static std::mutex& mutex() {
+        static std::mutex m;
+        return m;
+    }
+    static Data& data() {
+        static Data d;
+        return d;
+    }
+    static int& depth() {
+        thread_local int d = 0;
+        return d;
+    }
+    static std::unique_ptr<at::ObserverContext> start(const at::RecordFunction& fn) {
+        auto context = std::make_unique<Context>();
+        context->outer = depth()++ == 0;
+        {
+            std::lock_guard<std::mutex> lock(mutex());
+            BenchOpStat& stat = data().by_name[fn.name()];
+            ++stat.all_calls;
+            ++data().all;
+            if (context->outer) {
+                ++stat.outer_calls;
+                ++data().outer;
+            }
+        }
+        context->start = Clock::now();
+        return context;
+    }
+    static void end(const at::RecordFunction& fn, at::ObserverContext* base) {
+        --depth();
+        auto* context = static_cast<Context*>(base);
+        if (context == nullptr || !context->outer) {
+            return;
+        }
+        const double ms = ms_since(context->start);
+        std::lock_guard<std::mutex> lock(mutex());
+        data().by_name[fn.name()].outer_ms += ms;
+    }
+
+    at::CallbackHandle handle_ = 0;
+};
+
 }  // namespace
+
+BenchScene make_bench_scene(std::uint64_t seed, int rounds, int width, int height) {
+    if (rounds < 1 || rounds > synth::kMaxRounds) {
+        throw Error("bench scene: rounds must lie in 1..8, got " + std::to_string(rounds));
+    }
+    if (width < synth::kMinImageSide || width > 4096 || height < synth::kMinImageSide ||
+        height > 4096) {
+        throw Error("bench scene: image size must lie in 96..4096, got " + std::to_string(width) +
+                    "x" + std::to_string(height));
+    }
+    const synth::Conversation conversation = bench_conversation(seed, rounds, width, height);
+    BenchScene scene;
+    scene.image = enlarge(conversation.scene.image, width, height);
+    for (const synth::Round& round : conversation.rounds) {
+        scene.prompts.push_back(round.prompt);
+    }
+    return scene;
+}
+
+void write_random_model_folder(const std::string& preset, std::uint64_t seed,
+                               const std::string& dir) {
+    model::SegllmConfig config = model::segllm_preset(preset);
+    TempDir tokenizer_dir;
+    auto tokenizer = train_tokenizer(tokenizer_dir.path.string(), seed);
+    config.llm.vocab_size = tokenizer->vocab_size();
+    model::LoadOptions load;
+    load.device = "cpu";
+    const auto model = model::SegllmModel::random(config, seed, tokenizer, load);
+    model::save_model_folder(*model, dir);
+}
 
 double peak_rss_mb() {
     std::ifstream in("/proc/self/status");
@@ -286,24 +450,22 @@ BenchReport run_bench(const BenchOptions& options) {
     report.device = engine->info().device;
     report.dtype = options.dtype;
     report.repeats = options.repeats;
+    report.threads = at::get_num_threads();
 
     // The image and the prompts: a conversation of exactly `rounds` rounds over a scene of at
     // most 512 px a side, enlarged to the requested size (the prompts only name shapes).
-    const int factor =
-        std::max(1, static_cast<int>(std::ceil(std::max(options.width, options.height) /
-                                               static_cast<double>(synth::kMaxImageSide))));
-    synth::SceneOptions scene_options;
-    scene_options.width = std::max(synth::kMinImageSide, options.width / factor);
-    scene_options.height = std::max(synth::kMinImageSide, options.height / factor);
-    synth::ConversationOptions conv_options;
-    conv_options.min_rounds = options.rounds;
-    conv_options.max_rounds = options.rounds;
     const synth::Conversation conversation =
-        synth::generate_conversation(options.seed, scene_options, conv_options);
+        bench_conversation(options.seed, options.rounds, options.width, options.height);
     RgbImage image;
     if (!options.image_file.empty()) {
 #ifdef SEGLLM_HAVE_IMAGE_DECODE
-        image = decode_image(options.image_file);
+        std::vector<double> decodes;
+        for (int i = 0; i < std::max(options.repeats, 3); ++i) {
+            const auto start = Clock::now();
+            image = decode_image(options.image_file);
+            decodes.push_back(ms_since(start));
+        }
+        report.decode_ms = median(decodes);
 #else
         throw Error("bench: --image-file needs a build with image decoding (OpenCV)");
 #endif
@@ -348,10 +510,33 @@ BenchReport run_bench(const BenchOptions& options) {
         round.incremental_ms = median(inc.total[k]);
         round.recompute_ms = median(rec.total[k]);
         round.incremental_llm_ms = median(inc.llm[k]);
+        round.incremental_prompt_ms = median(inc.prompt[k]);
+        round.incremental_references_ms = median(inc.references[k]);
+        round.incremental_decode_ms = median(inc.decode[k]);
+        round.incremental_mask_ms = median(inc.mask[k]);
         round.incremental_tokens = inc.tokens[k];
         round.recompute_tokens = rec.tokens[k];
         round.context_tokens = inc.context[k];
+        round.mask_area = inc.mask_area[k];
+        round.mask_hash = inc.mask_hash[k];
         report.rounds.push_back(round);
+    }
+    if (options.op_profile) {
+        SessionOptions so = session.options();
+        so.incremental = true;
+        session.set_options(so);
+        session.clear();
+        OpProfile profile;
+        for (const synth::Round& round : conversation.rounds) {
+            (void)profile.take_counts();
+            session.ask(round.prompt);
+            const auto [all, outer] = profile.take_counts();
+            report.round_ops.push_back(all);
+            report.round_outer_ops.push_back(outer);
+        }
+        report.ops = profile.stats();
+        report.has_op_profile = true;
+        say(options, "operator profile done");
     }
     report.peak_rss_mb = peak_rss_mb();
     report.peak_gpu_mb = gpu_peak_mb(device);
@@ -399,7 +584,10 @@ std::string bench_report_json(const BenchReport& report) {
     j["model"] = report.model;
     j["image"] = {report.image_width, report.image_height};
     j["repeats"] = report.repeats;
+    j["threads"] = report.threads;
     j["open_ms"] = report.open_ms;
+    j["decode_ms"] =
+        report.decode_ms < 0.0 ? nlohmann::json(nullptr) : nlohmann::json(report.decode_ms);
     nlohmann::json rounds = nlohmann::json::array();
     for (const BenchRound& r : report.rounds) {
         nlohmann::json o;
@@ -409,9 +597,18 @@ std::string bench_report_json(const BenchReport& report) {
         o["recompute_ms"] = r.recompute_ms;
         o["ratio"] = r.incremental_ms > 0.0 ? r.recompute_ms / r.incremental_ms : 0.0;
         o["incremental_llm_ms"] = r.incremental_llm_ms;
+        o["incremental_stages_ms"] = {{"prompt", r.incremental_prompt_ms},
+                                      {"references", r.incremental_references_ms},
+                                      {"llm", r.incremental_llm_ms},
+                                      {"decode", r.incremental_decode_ms},
+                                      {"mask", r.incremental_mask_ms}};
         o["incremental_tokens"] = r.incremental_tokens;
         o["recompute_tokens"] = r.recompute_tokens;
         o["context_tokens"] = r.context_tokens;
+        o["mask_area"] = r.mask_area;
+        char hash[17];
+        std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(r.mask_hash));
+        o["mask_hash"] = hash;
         if (report.has_floor) {
             o["floor_ms"] = r.floor_ms;
             o["floor_flops"] = r.floor_flops;
@@ -420,6 +617,18 @@ std::string bench_report_json(const BenchReport& report) {
         rounds.push_back(o);
     }
     j["rounds"] = rounds;
+    if (report.has_op_profile) {
+        nlohmann::json ops = nlohmann::json::array();
+        for (const BenchOpStat& op : report.ops) {
+            ops.push_back({{"name", op.name},
+                           {"outer_calls", op.outer_calls},
+                           {"outer_ms", op.outer_ms},
+                           {"all_calls", op.all_calls}});
+        }
+        j["op_profile"] = {{"round_ops", report.round_ops},
+                           {"round_outer_ops", report.round_outer_ops},
+                           {"ops", ops}};
+    }
     j["peak_rss_mb"] = report.peak_rss_mb;
     j["peak_gpu_mb"] =
         report.peak_gpu_mb < 0.0 ? nlohmann::json(nullptr) : nlohmann::json(report.peak_gpu_mb);
@@ -434,13 +643,20 @@ std::string bench_report_json(const BenchReport& report) {
 std::string bench_report_text(const BenchReport& report) {
     std::ostringstream out;
     char buf[256];
-    std::snprintf(buf, sizeof buf, "model %s on %s (%s), image %dx%d, %d repeat(s)\n",
+    std::snprintf(buf, sizeof buf,
+                  "model %s on %s (%s), image %dx%d, %d repeat(s), %d intra-op thread(s)\n",
                   report.model.c_str(), report.device.c_str(), report.dtype.c_str(),
-                  report.image_width, report.image_height, report.repeats);
+                  report.image_width, report.image_height, report.repeats, report.threads);
     out << buf;
     std::snprintf(buf, sizeof buf, "image open (both encoders + caches): %.1f ms (median)\n",
                   report.open_ms);
     out << buf;
+    if (report.decode_ms >= 0.0) {
+        std::snprintf(buf, sizeof buf,
+                      "image file decode: %.1f ms (median; open with decode: %.1f ms)\n",
+                      report.decode_ms, report.decode_ms + report.open_ms);
+        out << buf;
+    }
     out << "round refs  tokens(inc/rec)  incremental_ms  recompute_ms  rec/inc";
     out << (report.has_floor ? "  floor_ms  measured/floor\n" : "\n");
     for (const BenchRound& r : report.rounds) {
@@ -455,6 +671,38 @@ std::string bench_report_text(const BenchReport& report) {
             out << buf;
         }
         out << "\n";
+    }
+    out << "incremental stages (median ms): round  prompt  refs     llm  decode    mask\n";
+    for (const BenchRound& r : report.rounds) {
+        std::snprintf(buf, sizeof buf, "%36d %7.1f %5.1f %7.1f %7.1f %7.1f\n", r.round,
+                      r.incremental_prompt_ms, r.incremental_references_ms, r.incremental_llm_ms,
+                      r.incremental_decode_ms, r.incremental_mask_ms);
+        out << buf;
+    }
+    out << "masks (incremental, area:fnv1a):";
+    for (const BenchRound& r : report.rounds) {
+        std::snprintf(buf, sizeof buf, " %lld:%016llx", static_cast<long long>(r.mask_area),
+                      static_cast<unsigned long long>(r.mask_hash));
+        out << buf;
+    }
+    out << "\n";
+    if (report.has_op_profile) {
+        out << "operator profile (one incremental conversation):\n  operators per round (all / "
+               "outermost):";
+        for (std::size_t i = 0; i < report.round_ops.size(); ++i) {
+            std::snprintf(buf, sizeof buf, " %lld/%lld",
+                          static_cast<long long>(report.round_ops[i]),
+                          static_cast<long long>(report.round_outer_ops[i]));
+            out << buf;
+        }
+        out << "\n  outermost operators by time:      name  calls      ms  (calls at any depth)\n";
+        for (std::size_t i = 0; i < report.ops.size() && i < 25; ++i) {
+            const BenchOpStat& op = report.ops[i];
+            std::snprintf(buf, sizeof buf, "%40s %6lld %7.1f  (%lld)\n", op.name.c_str(),
+                          static_cast<long long>(op.outer_calls), op.outer_ms,
+                          static_cast<long long>(op.all_calls));
+            out << buf;
+        }
     }
     std::snprintf(buf, sizeof buf, "peak resident memory: %.0f MiB\n", report.peak_rss_mb);
     out << buf;

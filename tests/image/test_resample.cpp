@@ -229,13 +229,20 @@ void TestResample::matches_slow_formulation_data() {
     QTest::addColumn<int>("h");
     QTest::addColumn<int>("nw");
     QTest::addColumn<int>("nh");
+    QTest::addColumn<int>("channels");
     for (ResampleFilter f : {ResampleFilter::Bilinear, ResampleFilter::Bicubic}) {
         const char* name = f == ResampleFilter::Bilinear ? "bilinear" : "bicubic";
-        QTest::addRow("%s 37x23->10x17", name) << f << 37 << 23 << 10 << 17;
-        QTest::addRow("%s 7x5->20x3", name) << f << 7 << 5 << 20 << 3;
-        QTest::addRow("%s 64x48->24x24", name) << f << 64 << 48 << 24 << 24;
-        QTest::addRow("%s 5x9->5x31", name) << f << 5 << 9 << 5 << 31;
-        QTest::addRow("%s 100x3->33x3", name) << f << 100 << 3 << 33 << 3;
+        QTest::addRow("%s 37x23->10x17", name) << f << 37 << 23 << 10 << 17 << 3;
+        QTest::addRow("%s 7x5->20x3", name) << f << 7 << 5 << 20 << 3 << 3;
+        QTest::addRow("%s 64x48->24x24", name) << f << 64 << 48 << 24 << 24 << 3;
+        QTest::addRow("%s 5x9->5x31", name) << f << 5 << 9 << 5 << 31 << 3;
+        QTest::addRow("%s 100x3->33x3", name) << f << 100 << 3 << 33 << 3 << 3;
+        // One channel (masks, "L") and four, both passes, large enlargements (a 128 px decoder
+        // frame back to a 1024x768 image) and reductions.
+        QTest::addRow("%s L 128x96->1024x768", name) << f << 128 << 96 << 1024 << 768 << 1;
+        QTest::addRow("%s L 33x17->7x40", name) << f << 33 << 17 << 7 << 40 << 1;
+        QTest::addRow("%s RGBA 9x13->50x6", name) << f << 9 << 13 << 50 << 6 << 4;
+        QTest::addRow("%s RGB 1024x768->85x64", name) << f << 1024 << 768 << 85 << 64 << 3;
     }
 }
 
@@ -245,14 +252,15 @@ void TestResample::matches_slow_formulation() {
     QFETCH(int, h);
     QFETCH(int, nw);
     QFETCH(int, nh);
+    QFETCH(int, channels);
     std::mt19937 rng(1234u + static_cast<unsigned>(w * 31 + nh));
     std::uniform_int_distribution<int> dist(0, 255);
-    Bytes src(static_cast<std::size_t>(w) * h * 3);
+    Bytes src(static_cast<std::size_t>(w) * h * channels);
     for (auto& v : src) {
         v = static_cast<std::uint8_t>(dist(rng));
     }
-    const Bytes got = segllm::resize_pil_u8(src, w, h, 3, nw, nh, filter);
-    const RefResult want = ref_resize(src, w, h, 3, nw, nh, filter);
+    const Bytes got = segllm::resize_pil_u8(src, w, h, channels, nw, nh, filter);
+    const RefResult want = ref_resize(src, w, h, channels, nw, nh, filter);
     QCOMPARE(got.size(), want.values.size());
     // Exact, except next to a rounding tie where 22-bit fixed point and double may round apart.
     std::size_t ties = 0;

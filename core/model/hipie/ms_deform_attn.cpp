@@ -2,8 +2,11 @@
 
 #include "core/common/error.h"
 
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/nn/init.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -19,6 +22,93 @@ std::string shape_text(const at::Tensor& t) {
     }
     return s + "]";
 }
+}  // namespace
+
+namespace {
+
+// The sampling core as a direct loop over contiguous CPU buffers (inference: no autograd), the
+// same arithmetic as grid_sampler's bilinear/zeros/align_corners=false path per sample:
+// pixel x = ((2 loc - 1 + 1) W - 1) / 2, the four neighbours weighted by the distances to the
+// opposite corner, neighbours outside the map skipped. Saves the per-level grid_sampler calls
+// and the stack / multiply / sum of the tensor formulation (about 0.4 ms per level on the tiny
+// model's 340-token encoder).
+template <typename T>
+void deform_attn_cpu(const T* value, const std::vector<LevelShape>& shapes, const T* loc,
+                     const T* attn, int64_t n_batch, int64_t s_total, int64_t m_heads, int64_t d,
+                     int64_t lq, int64_t n_points, T* out) {
+    const auto n_levels = static_cast<int64_t>(shapes.size());
+    std::vector<int64_t> starts(shapes.size(), 0);
+    for (size_t l = 1; l < shapes.size(); ++l) {
+        starts[l] = starts[l - 1] + shapes[l - 1].h * shapes[l - 1].w;
+    }
+    const int64_t per_query = m_heads * n_levels * n_points * d * 4;
+    const int64_t grain =
+        std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(per_query, 1));
+    at::parallel_for(0, n_batch * lq, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t nq = begin; nq < end; ++nq) {
+            const int64_t n = nq / lq;
+            T* o = out + nq * m_heads * d;
+            std::fill(o, o + m_heads * d, T(0));
+            for (int64_t m = 0; m < m_heads; ++m) {
+                T* om = o + m * d;
+                for (int64_t l = 0; l < n_levels; ++l) {
+                    const int64_t h = shapes[static_cast<size_t>(l)].h;
+                    const int64_t w = shapes[static_cast<size_t>(l)].w;
+                    // value[n, starts[l] + y * w + x, m, :]
+                    const T* base =
+                        value + ((n * s_total + starts[static_cast<size_t>(l)]) * m_heads + m) * d;
+                    const int64_t row_stride = m_heads * d;
+                    for (int64_t p = 0; p < n_points; ++p) {
+                        const int64_t idx = ((nq * m_heads + m) * n_levels + l) * n_points + p;
+                        const T a = attn[idx];
+                        const T gx = loc[2 * idx] * T(2) - T(1);
+                        const T gy = loc[2 * idx + 1] * T(2) - T(1);
+                        const T ix = ((gx + T(1)) * static_cast<T>(w) - T(1)) / T(2);
+                        const T iy = ((gy + T(1)) * static_cast<T>(h) - T(1)) / T(2);
+                        const T fx0 = std::floor(ix);
+                        const T fy0 = std::floor(iy);
+                        const auto x0 = static_cast<int64_t>(fx0);
+                        const auto y0 = static_cast<int64_t>(fy0);
+                        const T dx1 = fx0 + T(1) - ix;  // weight of the left column
+                        const T dx0 = ix - fx0;         // weight of the right column
+                        const T dy1 = fy0 + T(1) - iy;
+                        const T dy0 = iy - fy0;
+                        const int64_t xs[4] = {x0, x0 + 1, x0, x0 + 1};
+                        const int64_t ys[4] = {y0, y0, y0 + 1, y0 + 1};
+                        const T ws[4] = {dx1 * dy1, dx0 * dy1, dx1 * dy0, dx0 * dy0};
+                        for (int c = 0; c < 4; ++c) {
+                            if (xs[c] < 0 || xs[c] >= w || ys[c] < 0 || ys[c] >= h) {
+                                continue;
+                            }
+                            const T k = a * ws[c];
+                            const T* v = base + (ys[c] * w + xs[c]) * row_stride;
+                            for (int64_t j = 0; j < d; ++j) {
+                                om[j] += k * v[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    });
+}
+
+bool use_cpu_loop(const at::Tensor& value, const at::Tensor& locations, const at::Tensor& weights) {
+    const at::ScalarType t = value.scalar_type();
+    if (t != at::kFloat && t != at::kDouble) {
+        return false;
+    }
+    for (const at::Tensor* x : {&value, &locations, &weights}) {
+        if (!x->device().is_cpu() || x->scalar_type() != t) {
+            return false;
+        }
+        if (at::GradMode::is_enabled() && x->requires_grad()) {
+            return false;  // training: the tensor formulation keeps the autograd graph
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 int64_t total_tokens(const std::vector<LevelShape>& shapes) {
@@ -47,6 +137,22 @@ at::Tensor ms_deform_attn_core(const at::Tensor& value, const std::vector<LevelS
                     ", locations " + shape_text(locations) + ", weights " + shape_text(weights) +
                     ", " + std::to_string(shapes.size()) + " levels with " +
                     std::to_string(total_tokens(shapes)) + " tokens");
+    }
+    if (use_cpu_loop(value, locations, weights)) {
+        const at::Tensor v = value.contiguous();
+        const at::Tensor loc = locations.contiguous();
+        const at::Tensor a = weights.contiguous();
+        at::Tensor out = at::empty({n, lq, m * d}, value.options());
+        if (value.scalar_type() == at::kDouble) {
+            deform_attn_cpu<double>(v.data_ptr<double>(), shapes, loc.data_ptr<double>(),
+                                    a.data_ptr<double>(), n, v.size(1), m, d, lq, np,
+                                    out.data_ptr<double>());
+        } else {
+            deform_attn_cpu<float>(v.data_ptr<float>(), shapes, loc.data_ptr<float>(),
+                                   a.data_ptr<float>(), n, v.size(1), m, d, lq, np,
+                                   out.data_ptr<float>());
+        }
+        return out;
     }
     const at::Tensor grids = locations * 2 - 1;
     std::vector<at::Tensor> sampled;

@@ -27,7 +27,9 @@ int64_t total_tokens(const std::vector<LevelShape>& shapes);
 //   value:      [N, S, M, D]   (S = sum of h*w, M heads, D channels per head)
 //   locations:  [N, Lq, M, L, P, 2] normalised (x, y) in [0, 1] (outside samples read zeros)
 //   weights:    [N, Lq, M, L, P]
-// Returns [N, Lq, M * D]. Throws segllm::Error when the shapes disagree.
+// Returns [N, Lq, M * D]. CPU float32/float64 inputs that need no gradient are sampled by a
+// direct loop (the same bilinear arithmetic); otherwise the grid_sampler formulation runs (CUDA,
+// training). Throws segllm::Error when the shapes disagree.
 at::Tensor ms_deform_attn_core(const at::Tensor& value, const std::vector<LevelShape>& shapes,
                                const at::Tensor& locations, const at::Tensor& weights);
 
