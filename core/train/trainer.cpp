@@ -127,6 +127,7 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
     m.segmentator =
         m.root->model->register_module("segmentator", hipie::HipieSegmentator(config.hipie));
     m.grounding_probe = torch::nn::Linear(config.hipie.lang_dim, kProbeOutputs);
+    m.query_probe = torch::nn::Linear(config.hipie.d_model, kProbeColours + kProbeKinds);
     {
         // LLaMA's own initialisation (HF _init_weights, initializer_range 0.02) for the LLM and
         // the projectors instead of LibTorch's defaults: with N(0, 1) token embeddings the
@@ -154,6 +155,7 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
     if (!device.is_cpu()) {
         m.root->to(device);  // the segmentator is part of the tree
         m.grounding_probe->to(device);
+        m.query_probe->to(device);
     }
     return m;
 }
@@ -340,6 +342,8 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat).device(dev);
             HipieLossTerms layers = HipieLossTerms::zeros(f32);
             HipieLossTerms proposals = HipieLossTerms::zeros(f32);
+            std::vector<at::Tensor> probe_rows;
+            std::vector<std::int64_t> probe_colours, probe_kinds;
             for (size_t k = 0; k < segs.size(); ++k) {
                 const auto& [i, sg] = segs[k];
                 if (!sg->supervised) {
@@ -361,11 +365,40 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                     pred.ious = layer.ious;
                     pred.masks = query_mask_logits(*m.segmentator, tr.mask_features,
                                                    layer.query_features, layer.mask_reference);
-                    layers = layers + hipie_layer_loss(pred, gt, w);
+                    const std::vector<std::int64_t> matched = match_queries(pred, gt, w);
+                    layers = layers + layer_loss(pred, gt, matched, w);
+                    if (grounding_weight > 0 && m.query_probe) {
+                        std::vector<const FrameTarget*> named;
+                        if (sg->has_reference) {
+                            named.push_back(&sg->reference);
+                        }
+                        named.push_back(&sg->target);
+                        for (size_t j = 0; j < named.size(); ++j) {
+                            probe_rows.push_back(layer.query_features[matched[j]]);
+                            probe_colours.push_back(named[j]->colour);
+                            probe_kinds.push_back(named[j]->kind);
+                        }
+                    }
                 }
                 proposals = proposals + proposal_loss(tr.proposal_logits, tr.proposal_boxes, gt, w);
             }
             total = total + (layers.weighted(w) + proposals.weighted(w)) / n;
+            if (!probe_rows.empty()) {
+                // Colour and kind of each matched query's object (every decoder layer), by
+                // cross-entropy (-1: unknown, ignored), per target like the HIPIE terms.
+                const auto longs = at::TensorOptions().dtype(at::kLong);
+                const at::Tensor logits = m.query_probe->forward(at::stack(probe_rows, 0));
+                const at::Tensor ce =
+                    at::cross_entropy_loss(logits.narrow(1, 0, kProbeColours),
+                                           on(at::tensor(probe_colours, longs), dev), {},
+                                           at::Reduction::Sum, -1) +
+                    at::cross_entropy_loss(logits.narrow(1, kProbeColours, kProbeKinds),
+                                           on(at::tensor(probe_kinds, longs), dev), {},
+                                           at::Reduction::Sum, -1);
+                const at::Tensor query_probe = ce / n;
+                total = total + grounding_weight * query_probe;
+                bd.query_probe = query_probe.item<double>();
+            }
             bd.cls = layers.cls.item<double>() / n;
             bd.l1 = layers.l1.item<double>() / n;
             bd.giou = layers.giou.item<double>() / n;
@@ -466,6 +499,7 @@ LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t tota
         sum.proposal += f * p.proposal;
         sum.seg_l2 += f * p.seg_l2;
         sum.grounding += f * p.grounding;
+        sum.query_probe += f * p.query_probe;
         sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
         sum.probe_kind_accuracy += f * p.probe_kind_accuracy;
         sum.targets += p.targets;
@@ -573,6 +607,20 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         lrs.push_back(options_.lr_heads);
         params_.push_back(p.value());
     }
+    const fs::path query_probe_path = fs::path(options_.run_dir) / "query_probe.safetensors";
+    const bool resume_query_probe = options_.resume && fs::exists(query_probe_path);
+    if (resume_query_probe) {
+        std::vector<std::pair<std::string, at::Tensor>> probe;
+        for (const auto& p : model_.query_probe->named_parameters(true)) {
+            probe.emplace_back(p.key(), p.value());
+        }
+        copy_from_file(probe, query_probe_path.string());
+    }
+    for (const auto& p : model_.query_probe->named_parameters(true)) {
+        named.emplace_back("query_probe." + p.key(), p.value());
+        lrs.push_back(options_.lr_heads);
+        params_.push_back(p.value());
+    }
     optimizer_ = std::make_unique<AdamW>(named, lrs);
     if (options_.resume) {
         const std::string path = (fs::path(options_.run_dir) / "optimizer.safetensors").string();
@@ -580,6 +628,14 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         std::map<std::string, at::Tensor> tensors;
         for (const std::string& name : ckpt.names()) {
             tensors[name] = ckpt.tensor(name, at::kFloat);
+        }
+        if (!resume_query_probe) {
+            // A run of an older trainer has no query probe: it starts with zero moments.
+            for (const auto& p : model_.query_probe->named_parameters(true)) {
+                for (const char* moment : {"exp_avg.query_probe.", "exp_avg_sq.query_probe."}) {
+                    tensors[moment + p.key()] = at::zeros_like(p.value()).to(at::kCPU);
+                }
+            }
         }
         optimizer_->load_state(tensors, resume_step);
         if (resume_clip_frozen) {
@@ -698,17 +754,17 @@ void Trainer::append_log(const StepReport& r) const {
         throw Error("cannot append to " + path.string());
     }
     if (fresh) {
-        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,"
+        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
                "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds\n";
     }
     const LossBreakdown& l = r.loss;
     char line[512];
     std::snprintf(line, sizeof line,
-                  "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.4f,%.4f,%.6g,%.4f,"
-                  "%.3f\n",
+                  "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6f,%.4f,%.4f,%.6g,"
+                  "%.4f,%.3f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
-                  l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.probe_colour_accuracy,
-                  l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds);
+                  l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.query_probe,
+                  l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds);
     out << line;
 }
 
@@ -775,6 +831,12 @@ void Trainer::save() const {
     }
     weights::write_safetensors(
         (fs::path(options_.run_dir) / "grounding_probe.safetensors").string(), probe, {});
+    std::vector<std::pair<std::string, at::Tensor>> query_probe;
+    for (const auto& p : model_.query_probe->named_parameters(true)) {
+        query_probe.emplace_back(p.key(), p.value());
+    }
+    weights::write_safetensors((fs::path(options_.run_dir) / "query_probe.safetensors").string(),
+                               query_probe, {});
     nlohmann::json state = {{"step", optimizer_->steps()},
                             {"clip_pretrain_steps", options_.clip_pretrain_steps},
                             {"clip_frozen", clip_frozen_},

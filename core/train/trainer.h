@@ -45,6 +45,11 @@ struct TrainingModel {
     // place into the <seg> state; without it the tiny model trained from scratch collapsed to
     // one <seg> state for every prompt (the classifier then could not tell the objects apart).
     torch::nn::Linear grounding_probe{nullptr};
+    // Training-only query probe (never in model.safetensors): the decoder output of the query
+    // matched to a target -> colour and kind logits of that object. HIPIE's detection losses are
+    // class-agnostic, so without it nothing asks the query features to carry the attributes the
+    // <seg> tokens name, and VL_Align has nothing to match them with.
+    torch::nn::Linear query_probe{nullptr};
     // Where every parameter and buffer (root, segmentator, probe) lives; training_loss builds
     // its inputs there.
     at::Device device{at::kCPU};
@@ -66,7 +71,7 @@ at::Device training_device(const std::string& name);
 // Per-term losses of one forward (plain numbers, for the log).
 struct LossBreakdown {
     double total = 0, lm = 0, cls = 0, l1 = 0, giou = 0, mask = 0, dice = 0, iou = 0, proposal = 0,
-           seg_l2 = 0, grounding = 0;
+           seg_l2 = 0, grounding = 0, query_probe = 0;
     // Grounding-probe accuracies over the probed halves (colour and kind of the named object;
     // halves whose attribute is unknown are not counted); 0 when the probe is off.
     double probe_colour_accuracy = 0, probe_kind_accuracy = 0;

@@ -182,16 +182,22 @@ private slots:
         training_loss(trainer.model(), batch, HipieLossWeights{}, &on, 1.0);
         training_loss(trainer.model(), batch, HipieLossWeights{}, &twice, 2.0);
         QCOMPARE(off.grounding, 0.0);
+        QCOMPARE(off.query_probe, 0.0);
         QVERIFY(on.grounding > 0.0);
-        QVERIFY(std::abs((on.total - off.total) - on.grounding) < 1e-3 * on.total);
-        QVERIFY(std::abs((twice.total - off.total) - 2.0 * on.grounding) < 1e-3 * twice.total);
+        // The query probe (colour and kind of each matched query's object) shares the weight.
+        QVERIFY(on.query_probe > 0.0);
+        QCOMPARE(twice.query_probe, on.query_probe);
+        const double probes = on.grounding + on.query_probe;
+        QVERIFY(std::abs((on.total - off.total) - probes) < 1e-3 * on.total);
+        QVERIFY(std::abs((twice.total - off.total) - 2.0 * probes) < 1e-3 * twice.total);
         trainer.save();
         const auto ckpt =
             weights::Checkpoint::open(dir.path().toStdString() + "/model/model.safetensors");
         for (const std::string& name : ckpt.names()) {
-            QVERIFY2(name.find("grounding") == std::string::npos, name.c_str());
+            QVERIFY2(name.find("probe") == std::string::npos, name.c_str());
         }
         QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/grounding_probe.safetensors"));
+        QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/query_probe.safetensors"));
     }
 
     // With the detach switch the HIPIE losses no longer reach segmentator_predictor (the LM
