@@ -5,7 +5,11 @@
 #include "core/common/runtime.h"
 #include "segllm/version.h"
 
+#include <execinfo.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -42,9 +46,35 @@ void print_help(std::FILE* out) {
                  "  -V, --version  show the version\n");
 }
 
+// On a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT): the signal and the raw call stack on
+// stderr (resolve with addr2line or gdb), then the default action, so the exit status stays
+// that of the signal. Uses only async-signal-safe calls after the first backtrace(), which is
+// made at start-up so that libgcc is loaded before any crash.
+extern "C" void report_fatal_signal(int sig) {
+    char line[64];
+    const int n = std::snprintf(line, sizeof line, "segllm: fatal signal %d; call stack:\n", sig);
+    if (n > 0) {
+        (void)!write(STDERR_FILENO, line, static_cast<size_t>(n));
+    }
+    void* frames[64];
+    const int depth = backtrace(frames, 64);
+    backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+void install_crash_report() {
+    void* warm[1];
+    (void)backtrace(warm, 1);
+    for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
+        std::signal(sig, report_fatal_signal);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    install_crash_report();
     const std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
         print_help(stderr);
