@@ -5,11 +5,14 @@
 #include "core/common/runtime.h"
 #include "segllm/version.h"
 
+#include <dlfcn.h>
 #include <execinfo.h>
+#include <signal.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -46,28 +49,64 @@ void print_help(std::FILE* out) {
                  "  -V, --version  show the version\n");
 }
 
-// On a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT): the signal and the raw call stack on
-// stderr (resolve with addr2line or gdb), then the default action, so the exit status stays
-// that of the signal. Uses only async-signal-safe calls after the first backtrace(), which is
-// made at start-up so that libgcc is loaded before any crash.
-extern "C" void report_fatal_signal(int sig) {
-    char line[64];
-    const int n = std::snprintf(line, sizeof line, "segllm: fatal signal %d; call stack:\n", sig);
-    if (n > 0) {
-        (void)!write(STDERR_FILENO, line, static_cast<size_t>(n));
+// On a crash (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT): the signal, the faulting instruction
+// address, the word on top of the stack (the return address when a call jumped to a bad
+// address, where the unwinder cannot go on) and the raw call stack on stderr (resolve with
+// addr2line or gdb), then the default action, so the exit status stays that of the signal.
+// The first backtrace() is made at start-up so that libgcc is loaded before any crash.
+void write_err(const char* text, int length) {
+    if (length > 0) {
+        (void)!write(STDERR_FILENO, text, static_cast<size_t>(length));
     }
+}
+
+void write_address(const char* what, const void* address) {
+    char line[512];
+    Dl_info info{};
+    if (address != nullptr && dladdr(address, &info) != 0 && info.dli_fname != nullptr) {
+        const auto offset = reinterpret_cast<std::uintptr_t>(address) -
+                            reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+        write_err(line, std::snprintf(line, sizeof line, "  %s %p = %s+0x%zx (%s)\n", what, address,
+                                      info.dli_fname, static_cast<size_t>(offset),
+                                      info.dli_sname != nullptr ? info.dli_sname : "?"));
+    } else {
+        write_err(line, std::snprintf(line, sizeof line, "  %s %p\n", what, address));
+    }
+}
+
+extern "C" void report_fatal_signal(int sig, siginfo_t* info, void* context) {
+    char line[96];
+    write_err(line, std::snprintf(line, sizeof line, "segllm: fatal signal %d\n", sig));
+#if defined(__x86_64__) && defined(REG_RIP)
+    if (context != nullptr) {
+        const auto* uc = static_cast<const ucontext_t*>(context);
+        write_address("instruction", reinterpret_cast<const void*>(uc->uc_mcontext.gregs[REG_RIP]));
+        const auto* sp = reinterpret_cast<void* const*>(uc->uc_mcontext.gregs[REG_RSP]);
+        if (sp != nullptr) {
+            write_address("top of stack", sp[0]);
+        }
+    }
+#else
+    (void)context;
+#endif
+    (void)info;
+    write_err("call stack:\n", 12);
     void* frames[64];
     const int depth = backtrace(frames, 64);
     backtrace_symbols_fd(frames, depth, STDERR_FILENO);
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 void install_crash_report() {
     void* warm[1];
     (void)backtrace(warm, 1);
+    struct sigaction action {};
+    action.sa_sigaction = report_fatal_signal;
+    action.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigemptyset(&action.sa_mask);
     for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) {
-        std::signal(sig, report_fatal_signal);
+        sigaction(sig, &action, nullptr);
     }
 }
 
