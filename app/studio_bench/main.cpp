@@ -5,11 +5,19 @@
 // sends the rounds of its conversation one after the other, as an annotator would. A 5 ms
 // precise QTimer on the GUI thread records the interval between its ticks; the longest one
 // while a round runs is how long the event loop was blocked (target: <= 50 ms).
+//
+// With --screenshot it takes a picture of the window instead (issue 7, the README): it loads
+// the given model folder, opens the given image, types each --prompt into the prompt box and
+// presses Send (waiting for each round to be applied), then resizes the window, waits until it
+// is painted and saves QWidget::grab() as a PNG. It works offscreen and under a real X server
+// (xvfb-run -a with QT_QPA_PLATFORM=xcb).
 
 #include "core/common/error.h"
 #include "core/common/runtime.h"
 #include "core/engine/bench.h"
 #include "ui/chat_controller.h"
+#include "ui/chat_pane.h"
+#include "ui/image_canvas.h"
 #include "ui/main_window.h"
 
 #include <QApplication>
@@ -17,13 +25,19 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
+#include <QImageReader>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPixmap>
+#include <QPlainTextEdit>
+#include <QPushButton>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
+#include <QWindow>
 
 #include <algorithm>
 #include <cstdio>
@@ -44,6 +58,13 @@ struct Options {
     int tick_ms = 5;
     quint64 seed = 1;
     QString json;
+    // Screenshot mode (--screenshot): the PNG to write, the image file to open, the prompts of
+    // the rounds and the window size.
+    QString screenshot;
+    QString image_file;
+    QStringList prompts;
+    int window_width = 1280;
+    int window_height = 800;
 };
 
 // The event-loop probe: a precise timer whose tick intervals are recorded while `measuring`.
@@ -128,7 +149,8 @@ Options parse(QApplication& app) {
     parser.setApplicationDescription(
         "SegLLM Studio event-loop probe: runs the studio window with rounds on its worker thread "
         "and prints the longest gap between ticks of a GUI timer (target <= 50 ms), the rounds "
-        "and the time per round.");
+        "and the time per round. With --screenshot: saves a picture of the window after a "
+        "conversation of --prompt rounds on the --image file with the --model folder.");
     parser.addHelpOption();
     const QCommandLineOption model("model", "model folder (default: a random --config model)",
                                    "DIR");
@@ -138,8 +160,11 @@ Options parse(QApplication& app) {
     const QCommandLineOption dtype("dtype", "f32, bf16 or f16 (default: f32)", "DTYPE", "f32");
     const QCommandLineOption rounds("rounds", "rounds of the conversation, 1..8 (default: 8)", "N",
                                     "8");
-    const QCommandLineOption image("image", "synthetic scene size (default: 1024x768)", "WxH",
-                                   "1024x768");
+    const QCommandLineOption image(
+        "image",
+        "benchmark: synthetic scene size WxH (default: 1024x768); with --screenshot: the image "
+        "file to open",
+        "WxH|FILE", "1024x768");
     const QCommandLineOption threads(
         "threads", "intra-op threads (default 0: all hardware threads, as segllm-studio)", "T",
         "0");
@@ -147,7 +172,18 @@ Options parse(QApplication& app) {
     const QCommandLineOption seed(
         "seed", "seed of the scene, prompts and random weights (default: 1)", "N", "1");
     const QCommandLineOption json("json", "also write the figures as JSON", "FILE");
-    parser.addOptions({model, config, device, dtype, rounds, image, threads, tick, seed, json});
+    const QCommandLineOption screenshot(
+        "screenshot",
+        "screenshot mode: load --model, open the --image file, send each --prompt as a user "
+        "would, and save a picture of the window to this PNG",
+        "PNG");
+    const QCommandLineOption prompt(
+        "prompt", "with --screenshot: the prompt of one round (repeat it for each round, in order)",
+        "TEXT");
+    const QCommandLineOption size("size", "with --screenshot: window size (default: 1280x800)",
+                                  "WxH", "1280x800");
+    parser.addOptions({model, config, device, dtype, rounds, image, threads, tick, seed, json,
+                       screenshot, prompt, size});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty()) {
         throw segllm::Error("unexpected argument '" +
@@ -175,17 +211,53 @@ Options parse(QApplication& app) {
     o.tick_ms = integer(tick, 1, 1000);
     o.seed = static_cast<quint64>(integer(seed, 0, 1 << 30));
     o.json = parser.value(json);
-    const QStringList size = parser.value(image).split('x');
-    bool okw = false;
-    bool okh = false;
-    if (size.size() == 2) {
-        o.width = size[0].toInt(&okw);
-        o.height = size[1].toInt(&okh);
+    // "WxH" of `option` into `w` and `h` (the benchmark's scene size, as before; the window
+    // size of --screenshot must also be 16..16384).
+    auto dimensions = [&](const QCommandLineOption& option, int& w, int& h, bool window) {
+        const QStringList parts = parser.value(option).split('x');
+        bool okw = false;
+        bool okh = false;
+        if (parts.size() == 2) {
+            w = parts[0].toInt(&okw);
+            h = parts[1].toInt(&okh);
+        }
+        if (window && okw && okh && (w < 16 || h < 16 || w > 16384 || h > 16384)) {
+            okw = false;
+        }
+        if (!okw || !okh) {
+            throw segllm::Error("option '--" + option.names().constFirst().toStdString() +
+                                "' expects WxH (e.g. " + (window ? "1280x800" : "1024x768") +
+                                "), got '" + parser.value(option).toStdString() + "'");
+        }
+    };
+    if (!parser.isSet(screenshot)) {
+        if (parser.isSet(prompt) || parser.isSet(size)) {
+            throw segllm::Error("options '--prompt' and '--size' need '--screenshot' (see --help)");
+        }
+        dimensions(image, o.width, o.height, false);
+        return o;
     }
-    if (!okw || !okh) {
-        throw segllm::Error("option '--image' expects WxH (e.g. 1024x768), got '" +
-                            parser.value(image).toStdString() + "'");
+    o.screenshot = parser.value(screenshot);
+    if (o.screenshot.isEmpty()) {
+        throw segllm::Error("option '--screenshot' expects the PNG file to write");
     }
+    if (o.model.isEmpty()) {
+        throw segllm::Error("'--screenshot' needs '--model DIR' (a trained model folder)");
+    }
+    if (!parser.isSet(image) || parser.value(image).isEmpty()) {
+        throw segllm::Error("'--screenshot' needs '--image FILE' (the image to open)");
+    }
+    o.image_file = parser.value(image);
+    o.prompts = parser.values(prompt);
+    if (o.prompts.isEmpty()) {
+        throw segllm::Error("'--screenshot' needs at least one '--prompt TEXT'");
+    }
+    for (const QString& p : o.prompts) {
+        if (p.trimmed().isEmpty()) {
+            throw segllm::Error("option '--prompt' expects a non-blank text");
+        }
+    }
+    dimensions(size, o.window_width, o.window_height, true);
     return o;
 }
 
@@ -206,8 +278,147 @@ double median(std::vector<double> v) {
     return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Loads `folder` in `chat` (on its worker thread) and waits for the load; throws naming the
+// folder and the reason when it fails.
+void load_model(segllm::ui::ChatController* chat, const Options& options, const QString& folder) {
+    // The status text is English here (no translator is installed): "Model not loaded: <why>"
+    // once a load failed.
+    QString load_error;
+    const QMetaObject::Connection connection = QObject::connect(
+        chat, &segllm::ui::ChatController::modelStatusChanged, [&](const QString& text) {
+            if (text.startsWith(QLatin1String("Model not loaded: "))) {
+                load_error = text;
+            }
+        });
+    chat->loadModel(folder, options.device, options.dtype);
+    const bool finished =
+        wait_until([&] { return chat->isModelLoaded() || !load_error.isEmpty(); }, 600000);
+    QObject::disconnect(connection);
+    if (!finished) {
+        throw segllm::Error("the model " + folder.toStdString() + " did not load in 10 minutes");
+    }
+    if (!chat->isModelLoaded()) {
+        throw segllm::Error("cannot load the model " + folder.toStdString() + ": " +
+                            load_error.mid(18).toStdString());  // after "Model not loaded: "
+    }
+}
+
+// Screenshot mode: the conversation of `options.prompts` on `options.image_file` with the model
+// `options.model`, sent through the prompt box and Send, then a picture of the window.
+int run_screenshot(const Options& options) {
+    const QFileInfo model_info(options.model);
+    if (!model_info.isDir()) {
+        throw segllm::Error("model folder " + options.model.toStdString() +
+                            (model_info.exists() ? " is not a folder" : " does not exist"));
+    }
+    const QFileInfo image_info(options.image_file);
+    if (!image_info.isFile()) {
+        throw segllm::Error("image " + options.image_file.toStdString() +
+                            (image_info.exists() ? " is not a file" : " does not exist"));
+    }
+    {
+        QImageReader reader(options.image_file);
+        if (reader.read().isNull()) {
+            throw segllm::Error("cannot read image " + options.image_file.toStdString() + ": " +
+                                reader.errorString().toStdString());
+        }
+    }
+    const QString out_dir = QFileInfo(options.screenshot).absolutePath();
+    if (!QFileInfo(out_dir).isDir()) {
+        throw segllm::Error("cannot write " + options.screenshot.toStdString() + ": folder " +
+                            out_dir.toStdString() + " does not exist");
+    }
+    const int threads = segllm::init_torch_threads(options.threads);
+
+    segllm::ui::MainWindow window;
+    window.resize(options.window_width, options.window_height);
+    window.show();
+    segllm::ui::ChatController* chat = window.chat();
+    segllm::ui::ChatPane* pane = window.chatPane();
+
+    QElapsedTimer clock;
+    clock.start();
+    load_model(chat, options, options.model);
+    std::fprintf(stderr, "studio-bench: model loaded in %lld ms with %d thread(s) (%s)\n",
+                 static_cast<long long>(clock.elapsed()), threads,
+                 chat->modelStatus().toUtf8().constData());
+
+    QString open_error;
+    QObject::connect(&window, &segllm::ui::MainWindow::errorOccurred,
+                     [&](const QString& text) { open_error = text; });
+    if (!window.openImage(options.image_file)) {
+        throw segllm::Error(
+            "the studio could not open image " + options.image_file.toStdString() +
+            (open_error.isEmpty() ? std::string() : ": " + open_error.toStdString()));
+    }
+    wait_until([] { return false; }, 200);  // let the window show the image
+
+    // Each prompt is typed into the prompt box and sent with the Send button, as a user does;
+    // the next one waits until the round was applied to the document.
+    int applied = 0;
+    QString round_error;
+    QObject::connect(chat, &segllm::ui::ChatController::roundApplied, [&](int) { ++applied; });
+    QObject::connect(chat, &segllm::ui::ChatController::roundError,
+                     [&](const QString& text) { round_error = text; });
+    for (int r = 0; r < options.prompts.size(); ++r) {
+        const QString& prompt = options.prompts[r];
+        const std::string what =
+            "round " + std::to_string(r + 1) + " (prompt '" + prompt.toStdString() + "')";
+        if (!pane->sendButton()->isEnabled() || !pane->promptEdit()->isEnabled()) {
+            throw segllm::Error(what + " cannot be sent: the prompt box is disabled (" +
+                                chat->modelStatus().toStdString() + ")");
+        }
+        const int before = applied;
+        round_error.clear();
+        clock.restart();
+        pane->promptEdit()->setPlainText(prompt);
+        pane->sendButton()->click();
+        if (!chat->isBusy() && applied == before && round_error.isEmpty()) {
+            throw segllm::Error(what + " was not accepted by the studio");
+        }
+        const bool done =
+            wait_until([&] { return applied > before || !round_error.isEmpty(); }, 600000);
+        if (!done) {
+            throw segllm::Error(what + " did not finish in 10 minutes");
+        }
+        if (!round_error.isEmpty()) {
+            throw segllm::Error(what + " failed: " + round_error.toStdString());
+        }
+        std::fprintf(stderr, "studio-bench: %s: %lld ms\n", what.c_str(),
+                     static_cast<long long>(clock.elapsed()));
+    }
+
+    // The picture: the window at its size, the image fitted, once the window is exposed and
+    // has painted everything (the last round's instance, the transcript).
+    window.resize(options.window_width, options.window_height);
+    window.canvas()->fitToWindow();
+    if (!wait_until(
+            [&] { return window.windowHandle() != nullptr && window.windowHandle()->isExposed(); },
+            10000)) {
+        throw segllm::Error("the window was not shown (exposed) in 10 s");
+    }
+    wait_until([] { return false; }, 500);
+    const QPixmap picture = window.grab();
+    if (picture.isNull()) {
+        throw segllm::Error("cannot grab the window");
+    }
+    // Quality 0: the strongest (lossless) PNG compression.
+    if (!picture.save(options.screenshot, "PNG", 0)) {
+        throw segllm::Error("cannot write " + options.screenshot.toStdString());
+    }
+    std::printf("segllm-studio-bench: wrote %s (%dx%d px, %d round(s), %s)\n",
+                options.screenshot.toUtf8().constData(), picture.width(), picture.height(),
+                static_cast<int>(options.prompts.size()),
+                QGuiApplication::platformName().toUtf8().constData());
+    std::fflush(stdout);
+    return 0;
+}
+
 int run(QApplication& app) {
     const Options options = parse(app);
+    if (!options.screenshot.isEmpty()) {
+        return run_screenshot(options);
+    }
     const int threads = segllm::init_torch_threads(options.threads);
 
     QTemporaryDir temp;
