@@ -6,6 +6,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSpinBox>
@@ -30,8 +31,7 @@ private slots:
     void defaults() {
         const Settings settings;
         QCOMPARE(settings.modelFolder(), Settings::shippedModelFolder());
-        QVERIFY(
-            Settings::shippedModelFolder().endsWith(QStringLiteral("models/segllm-tiny")));
+        QVERIFY(Settings::shippedModelFolder().endsWith(QStringLiteral("models/segllm-tiny")));
         QCOMPARE(settings.device(), QStringLiteral("auto"));
         QCOMPARE(settings.dtype(), QStringLiteral("f32"));
         QCOMPARE(settings.language(), QString());
@@ -75,9 +75,16 @@ private slots:
 
     void dialogShowsAndSaves() {
         SettingsDialog dialog;
-        // The shipped model is not installed in the build tree: the dialog says so.
+        // The shipped model (resources/models/segllm-tiny, found from the build tree) is the
+        // default and exists; a folder that does not exist is named in the status.
         QCOMPARE(dialog.modelFolderEdit()->text(), Settings::shippedModelFolder());
-        QVERIFY2(dialog.modelFolderStatus().contains(QStringLiteral("not installed")),
+        QVERIFY2(QFileInfo(Settings::shippedModelFolder()).isDir(),
+                 qPrintable(Settings::shippedModelFolder()));
+        QVERIFY2(dialog.modelFolderStatus().contains(QStringLiteral("exists")),
+                 qPrintable(dialog.modelFolderStatus()));
+        dialog.modelFolderEdit()->setText(QStringLiteral("/nonexistent/segllm-model"));
+        QVERIFY2(dialog.modelFolderStatus().contains(QStringLiteral("/nonexistent/segllm-model")) &&
+                     dialog.modelFolderStatus().contains(QStringLiteral("does not exist")),
                  qPrintable(dialog.modelFolderStatus()));
         QTemporaryDir folder;
         dialog.modelFolderEdit()->setText(folder.path());
