@@ -160,6 +160,11 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
     return m;
 }
 
+std::vector<std::pair<std::string, torch::nn::Module*>> TrainingModel::probes() const {
+    return {{"grounding_probe", grounding_probe.ptr().get()},
+            {"query_probe", query_probe.ptr().get()}};
+}
+
 std::vector<std::pair<std::string, at::Tensor>> TrainingModel::named_tensors() const {
     std::vector<std::pair<std::string, at::Tensor>> out;
     for (const auto& p : root->named_parameters(true)) {
@@ -174,6 +179,15 @@ std::vector<std::pair<std::string, at::Tensor>> TrainingModel::named_tensors() c
 }
 
 namespace {
+
+// A module's parameters with their names (relative to the module).
+std::vector<std::pair<std::string, at::Tensor>> parameters_of(const torch::nn::Module& module) {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& p : module.named_parameters(true)) {
+        out.emplace_back(p.key(), p.value());
+    }
+    return out;
+}
 
 // Copies the tensors of a safetensors file into `named` by name; throws naming the file and the
 // tensor for a missing name or a shape mismatch.
@@ -594,32 +608,21 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         lrs.push_back(is_llm_parameter(p.key()) ? options_.lr_llm : options_.lr_heads);
         params_.push_back(p.value());
     }
-    const fs::path probe_path = fs::path(options_.run_dir) / "grounding_probe.safetensors";
-    if (options_.resume && fs::exists(probe_path)) {
-        std::vector<std::pair<std::string, at::Tensor>> probe;
-        for (const auto& p : model_.grounding_probe->named_parameters(true)) {
-            probe.emplace_back(p.key(), p.value());
+    // The training-only probes: restored from the run on resume; one missing there (a run of an
+    // older trainer) starts fresh, with zero optimizer moments.
+    std::vector<std::string> fresh_probes;
+    for (const auto& [name, probe] : model_.probes()) {
+        const fs::path path = fs::path(options_.run_dir) / (name + ".safetensors");
+        if (options_.resume && fs::exists(path)) {
+            copy_from_file(parameters_of(*probe), path.string());
+        } else {
+            fresh_probes.push_back(name);
         }
-        copy_from_file(probe, probe_path.string());
-    }
-    for (const auto& p : model_.grounding_probe->named_parameters(true)) {
-        named.emplace_back("grounding_probe." + p.key(), p.value());
-        lrs.push_back(options_.lr_heads);
-        params_.push_back(p.value());
-    }
-    const fs::path query_probe_path = fs::path(options_.run_dir) / "query_probe.safetensors";
-    const bool resume_query_probe = options_.resume && fs::exists(query_probe_path);
-    if (resume_query_probe) {
-        std::vector<std::pair<std::string, at::Tensor>> probe;
-        for (const auto& p : model_.query_probe->named_parameters(true)) {
-            probe.emplace_back(p.key(), p.value());
+        for (const auto& [key, value] : parameters_of(*probe)) {
+            named.emplace_back(name + "." + key, value);
+            lrs.push_back(options_.lr_heads);
+            params_.push_back(value);
         }
-        copy_from_file(probe, query_probe_path.string());
-    }
-    for (const auto& p : model_.query_probe->named_parameters(true)) {
-        named.emplace_back("query_probe." + p.key(), p.value());
-        lrs.push_back(options_.lr_heads);
-        params_.push_back(p.value());
     }
     optimizer_ = std::make_unique<AdamW>(named, lrs);
     if (options_.resume) {
@@ -629,11 +632,13 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         for (const std::string& name : ckpt.names()) {
             tensors[name] = ckpt.tensor(name, at::kFloat);
         }
-        if (!resume_query_probe) {
-            // A run of an older trainer has no query probe: it starts with zero moments.
-            for (const auto& p : model_.query_probe->named_parameters(true)) {
-                for (const char* moment : {"exp_avg.query_probe.", "exp_avg_sq.query_probe."}) {
-                    tensors[moment + p.key()] = at::zeros_like(p.value()).to(at::kCPU);
+        for (const auto& [name, probe] : model_.probes()) {
+            if (std::find(fresh_probes.begin(), fresh_probes.end(), name) == fresh_probes.end()) {
+                continue;
+            }
+            for (const auto& [key, value] : parameters_of(*probe)) {
+                for (const char* moment : {"exp_avg.", "exp_avg_sq."}) {
+                    tensors[moment + name + "." + key] = at::zeros_like(value).to(at::kCPU);
                 }
             }
         }
@@ -825,18 +830,10 @@ void Trainer::save() const {
     const std::string step = std::to_string(optimizer_->steps());
     weights::write_safetensors((fs::path(options_.run_dir) / "optimizer.safetensors").string(),
                                optimizer_->state(), {{"step", step}});
-    std::vector<std::pair<std::string, at::Tensor>> probe;
-    for (const auto& p : model_.grounding_probe->named_parameters(true)) {
-        probe.emplace_back(p.key(), p.value());
+    for (const auto& [name, probe] : model_.probes()) {
+        weights::write_safetensors((fs::path(options_.run_dir) / (name + ".safetensors")).string(),
+                                   parameters_of(*probe), {});
     }
-    weights::write_safetensors(
-        (fs::path(options_.run_dir) / "grounding_probe.safetensors").string(), probe, {});
-    std::vector<std::pair<std::string, at::Tensor>> query_probe;
-    for (const auto& p : model_.query_probe->named_parameters(true)) {
-        query_probe.emplace_back(p.key(), p.value());
-    }
-    weights::write_safetensors((fs::path(options_.run_dir) / "query_probe.safetensors").string(),
-                               query_probe, {});
     nlohmann::json state = {{"step", optimizer_->steps()},
                             {"clip_pretrain_steps", options_.clip_pretrain_steps},
                             {"clip_frozen", clip_frozen_},

@@ -59,6 +59,9 @@ struct TrainingModel {
     // on the device) and moves it to `device`. Throws segllm::Error for an invalid config.
     static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed,
                                 const at::Device& device = at::Device(at::kCPU));
+    // The training-only probes by name ("grounding_probe", "query_probe"): each is saved as
+    // <name>.safetensors beside the run and its optimizer state is keyed "<name>.<param>".
+    std::vector<std::pair<std::string, torch::nn::Module*>> probes() const;
     // Parameters and buffers with their official names, sorted by name.
     std::vector<std::pair<std::string, at::Tensor>> named_tensors() const;
 };
