@@ -28,6 +28,10 @@ const std::vector<OptionSpec>& train_options() {
          ""},
         {"grounding", "W",
          "weight of the training-only grounding probe loss on the <seg> tokens (0: off)", "5"},
+        {"select", "W",
+         "weight of the selection term: cross-entropy over the queries that ranks the matched "
+         "query first (0: off, as the reference)",
+         "2"},
         {"clip-pretrain", "N",
          "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
          "none, the tower is trained jointly)",
@@ -136,6 +140,10 @@ int run_train(const std::vector<std::string>& argv) {
         throw Error("option '--grounding' expects a weight of 0 or more, got " +
                     args.value("grounding"));
     }
+    options.select_weight = args.number("select");
+    if (!(options.select_weight >= 0)) {
+        throw Error("option '--select' expects a weight of 0 or more, got " + args.value("select"));
+    }
     const long long clip_steps = args.integer("clip-pretrain");
     if (clip_steps < 0) {
         throw Error("option '--clip-pretrain' expects 0 or more steps, got " +
@@ -205,15 +213,16 @@ int run_train(const std::vector<std::string>& argv) {
         elapsed += r.seconds;
         const double per_step = elapsed / static_cast<double>(r.step - first);
         const double eta = per_step * static_cast<double>(trainer.options().steps - r.step);
-        std::fprintf(
-            stderr,
-            "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-            "dice %.4f ground %.4f query %.4f, probe colour %.2f kind %.2f)  lr %.2e  %.2f "
-            "s/step  ETA %s\n",
-            static_cast<long long>(r.step), static_cast<long long>(trainer.options().steps),
-            r.loss.total, r.loss.lm, r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice,
-            r.loss.grounding, r.loss.query_probe, r.loss.probe_colour_accuracy,
-            r.loss.probe_kind_accuracy, r.lr, per_step, duration_text(eta).c_str());
+        std::fprintf(stderr,
+                     "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
+                     "dice %.4f select %.4f ground %.4f query %.4f, probe colour %.2f kind %.2f)  "
+                     "lr %.2e  %.2f "
+                     "s/step  ETA %s\n",
+                     static_cast<long long>(r.step),
+                     static_cast<long long>(trainer.options().steps), r.loss.total, r.loss.lm,
+                     r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice, r.loss.select,
+                     r.loss.grounding, r.loss.query_probe, r.loss.probe_colour_accuracy,
+                     r.loss.probe_kind_accuracy, r.lr, per_step, duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

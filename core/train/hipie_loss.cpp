@@ -92,16 +92,17 @@ std::vector<std::int64_t> assign(const at::Tensor& cost) {
 
 at::Tensor HipieLossTerms::weighted(const HipieLossWeights& w) const {
     return w.loss_class * cls + w.loss_l1 * l1 + w.loss_giou * giou + w.loss_mask * mask +
-           w.loss_dice * dice + w.loss_iou * iou;
+           w.loss_dice * dice + w.loss_iou * iou + w.loss_select * select;
 }
 
 HipieLossTerms HipieLossTerms::operator+(const HipieLossTerms& o) const {
-    return {cls + o.cls, l1 + o.l1, giou + o.giou, mask + o.mask, dice + o.dice, iou + o.iou};
+    return {cls + o.cls,   l1 + o.l1,   giou + o.giou,    mask + o.mask,
+            dice + o.dice, iou + o.iou, select + o.select};
 }
 
 HipieLossTerms HipieLossTerms::zeros(const at::TensorOptions& options) {
     const at::Tensor z = at::zeros({}, options);
-    return {z, z, z, z, z, z};
+    return {z, z, z, z, z, z, z};
 }
 
 at::Tensor box_cxcywh_to_xyxy(const at::Tensor& boxes) {
@@ -223,6 +224,13 @@ HipieLossTerms layer_loss(const HipieLayerPrediction& pred, const std::vector<Hi
         }
     }
     out.cls = sigmoid_focal_loss(pred.logits, cls_target, w.focal_alpha, w.focal_gamma).sum();
+    for (size_t i = 0; i < targets.size(); ++i) {
+        const at::Tensor scores =
+            pred.logits
+                .narrow(1, targets[i].token_begin, targets[i].token_end - targets[i].token_begin)
+                .mean(1);
+        out.select = out.select - at::log_softmax(scores, 0)[queries[i]];
+    }
     if (!targets.empty()) {
         const at::Tensor index =
             at::tensor(queries, at::TensorOptions().dtype(at::kLong)).to(pred.logits.device());

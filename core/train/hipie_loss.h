@@ -30,6 +30,11 @@ struct HipieLossWeights {
     // query's box with its matched target (0 for unmatched queries). Our choice of weight: the
     // reference does not list it, but the selection rule multiplies by sigmoid(iou).
     double loss_iou = 2.0;
+    // Selection term (ours, not in the reference; 0 = off): cross-entropy over the queries of
+    // each query's mean logit on the target's tokens, the matched query being the answer. The
+    // focal loss scores every (query, token) pair on its own; this term ranks the matched query
+    // above the others, which is what the selection rule needs.
+    double loss_select = 0.0;
     double focal_alpha = 0.25;
     double focal_gamma = 2.0;
 };
@@ -52,7 +57,7 @@ struct HipieLayerPrediction {
 
 // Un-normalised loss sums (scalar tensors; zero where a part is absent).
 struct HipieLossTerms {
-    at::Tensor cls, l1, giou, mask, dice, iou;
+    at::Tensor cls, l1, giou, mask, dice, iou, select;
     // Sum of the terms times their weights.
     at::Tensor weighted(const HipieLossWeights& w) const;
     // Element-wise sum of two sets of terms.
@@ -93,7 +98,8 @@ std::vector<std::int64_t> match_queries(const HipieLayerPrediction& pred,
 // summed over all Q x T logits (target 1 on the matched query's positive tokens); l1 and giou
 // (1 - GIoU) summed over the matched pairs; mask = per-pixel focal averaged over pixels, and
 // dice, summed over matched pairs; iou = BCE of the IoU head summed over all queries (target:
-// IoU of the detached predicted box with its target, 0 unmatched).
+// IoU of the detached predicted box with its target, 0 unmatched); select = sum over the targets of
+// -log softmax over the queries of the mean logit on the target's tokens, at the matched query.
 HipieLossTerms layer_loss(const HipieLayerPrediction& pred, const std::vector<HipieTarget>& targets,
                           const std::vector<std::int64_t>& queries,
                           const HipieLossWeights& weights);

@@ -73,6 +73,17 @@ EncodeInput encode_input(const RgbImage& image, const Mask& original, const Mode
     return e;
 }
 
+bool answers_fit_frame(const synth::Conversation& conversation, int hipie_side) {
+    const RgbImage& image = conversation.scene.image;
+    const ModelFrame frame = make_model_frame(image.width, image.height, hipie_side);
+    for (const synth::Round& round : conversation.rounds) {
+        if (!mask_box(mask_to_frame(instance_mask(conversation, round.answer, "answer"), frame))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 TrainingSample build_sample(const synth::Conversation& conversation,
                             const text::Tokenizer& tokenizer, const SampleOptions& options,
                             synth::Rng& rng) {

@@ -84,6 +84,11 @@ FrameTarget frame_target(const Mask& original, const ModelFrame& frame, int stri
 EncodeInput encode_input(const RgbImage& image, const Mask& original, const ModelFrame& frame,
                          int clip_size);
 
+// True when every round's answer (and so every referenced instance) keeps at least one pixel in
+// the model frame of side `hipie_side`. A dot a few pixels wide in a large image can vanish when
+// the image is scaled down to the frame; such a conversation cannot be supervised.
+bool answers_fit_frame(const synth::Conversation& conversation, int hipie_side);
+
 // Builds the sample. Random choices (the rounds kept for the mask loss, the keep masks) come
 // from `rng`. Throws segllm::Error for a conversation without rounds, an answer or reference
 // out of range, or a tokenizer that does not keep the placeholders.

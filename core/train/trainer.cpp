@@ -419,6 +419,7 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             bd.mask = layers.mask.item<double>() / n;
             bd.dice = layers.dice.item<double>() / n;
             bd.iou = layers.iou.item<double>() / n;
+            bd.select = layers.select.item<double>() / n;
             bd.proposal = proposals.weighted(w).item<double>() / n;
         }
         if (grounding_weight > 0 && m.grounding_probe) {
@@ -514,6 +515,7 @@ LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t tota
         sum.seg_l2 += f * p.seg_l2;
         sum.grounding += f * p.grounding;
         sum.query_probe += f * p.query_probe;
+        sum.select += f * p.select;
         sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
         sum.probe_kind_accuracy += f * p.probe_kind_accuracy;
         sum.targets += p.targets;
@@ -551,6 +553,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.batch = state.at("batch").get<int>();
             options_.mask_memory = state.at("mask_memory").get<bool>();
             options_.grounding_weight = state.value("grounding_weight", 0.0);
+            options_.select_weight = state.value("select_weight", options_.select_weight);
             options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
             options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
             // Keys that a state of an older trainer lacks keep the given options.
@@ -681,7 +684,17 @@ std::vector<TrainingSample> Trainer::make_batch(std::int64_t step) const {
                 size.height = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
             }
         }
-        const synth::Conversation c = synth::generate_conversation(seed, size, co);
+        // A conversation whose answer vanishes in the model frame (a tiny dot in a large image)
+        // is replaced by another one drawn from a derived seed; the stream is otherwise unchanged.
+        synth::Conversation c = synth::generate_conversation(seed, size, co);
+        for (std::uint64_t redraw = 1; !answers_fit_frame(c, so.hipie_side); ++redraw) {
+            if (redraw > 64) {
+                throw Error("trainer: 64 conversations in a row at " + std::to_string(size.width) +
+                            "x" + std::to_string(size.height) + " lose an answer in the " +
+                            std::to_string(so.hipie_side) + " px model frame");
+            }
+            c = synth::generate_conversation(synth::mix_seed(seed, 0xf17e + redraw), size, co);
+        }
         synth::Rng rng(synth::mix_seed(seed, 0x5e6));
         batch.push_back(build_sample(c, *tokenizer_, so, rng));
     }
@@ -697,6 +710,7 @@ StepReport Trainer::step_on(const std::vector<TrainingSample>& batch) {
             p.mutable_grad() = at::Tensor();
         }
     }
+    weights_.loss_select = options_.select_weight;
     StepReport r;
     const bool detach = static_cast<double>(optimizer_->steps()) <
                         options_.seg_detach_fraction * static_cast<double>(options_.steps);
@@ -752,24 +766,45 @@ StepReport Trainer::step() {
 }
 
 void Trainer::append_log(const StepReport& r) const {
+    static const char* const header =
+        "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
+        "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select";
     const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
-    const bool fresh = !fs::exists(path);
+    bool fresh = !fs::exists(path);
+    if (!fresh) {
+        // A log of an older trainer has other columns: keep it beside the new one.
+        std::ifstream in(path);
+        std::string first;
+        std::getline(in, first);
+        if (first != header) {
+            in.close();
+            const fs::path old = fs::path(options_.run_dir) /
+                                 ("loss_log-to-step-" + std::to_string(r.step - 1) + ".csv");
+            std::error_code ec;
+            fs::rename(path, old, ec);
+            if (ec) {
+                throw Error("cannot move the old loss log " + path.string() + " to " +
+                            old.string() + ": " + ec.message());
+            }
+            fresh = true;
+        }
+    }
     std::ofstream out(path, std::ios::app);
     if (!out) {
         throw Error("cannot append to " + path.string());
     }
     if (fresh) {
-        out << "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
-               "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds\n";
+        out << header << "\n";
     }
     const LossBreakdown& l = r.loss;
     char line[512];
     std::snprintf(line, sizeof line,
                   "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6f,%.4f,%.4f,%.6g,"
-                  "%.4f,%.3f\n",
+                  "%.4f,%.3f,%.6f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
                   l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.query_probe,
-                  l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds);
+                  l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds,
+                  l.select);
     out << line;
 }
 
@@ -838,6 +873,7 @@ void Trainer::save() const {
                             {"clip_pretrain_steps", options_.clip_pretrain_steps},
                             {"clip_frozen", clip_frozen_},
                             {"grounding_weight", options_.grounding_weight},
+                            {"select_weight", options_.select_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},
                             {"probe_only_steps", options_.probe_only_steps},
                             {"mixed_size_fraction", options_.mixed_size_fraction},

@@ -263,6 +263,34 @@ private slots:
         QVERIFY(std::abs(terms.weighted(HipieLossWeights{}).item<double>() - weighted) < 1e-3);
     }
 
+    void selection_term_by_hand() {
+        // Two targets on 3 queries x 4 tokens; the term is -log softmax over the queries of the
+        // mean logit on each target's tokens, at its matched query.
+        const Problem p = make_problem(3, 4, 4, 2, 5);
+        HipieLayerPrediction pred = p.pred;
+        pred.logits = at::tensor({1.0F, 3.0F, -2.0F, 0.0F,    // query 0
+                                  0.5F, -0.5F, 2.0F, 4.0F,    // query 1
+                                  -1.0F, 1.0F, 0.0F, -4.0F})  // query 2
+                          .view({3, 4});
+        std::vector<HipieTarget> targets = p.targets;
+        targets[0].token_begin = 0;
+        targets[0].token_end = 2;  // means: 2, 0, 0
+        targets[1].token_begin = 2;
+        targets[1].token_end = 4;  // means: -1, 3, -2
+        const std::vector<int64_t> queries = {2, 1};
+        const double first = -(0.0 - std::log(std::exp(2.0) + 2.0));
+        const double second = -(3.0 - std::log(std::exp(-1.0) + std::exp(3.0) + std::exp(-2.0)));
+        HipieLossWeights w;
+        QCOMPARE(w.loss_select, 0.0);  // the reference has no such term
+        const HipieLossTerms terms = layer_loss(pred, targets, queries, w);
+        QVERIFY(std::abs(terms.select.item<double>() - (first + second)) < 1e-5);
+        // weighted() adds it with its weight, and only then
+        const double without = terms.weighted(w).item<double>();
+        w.loss_select = 3.0;
+        QVERIFY(std::abs(terms.weighted(w).item<double>() - without - 3.0 * (first + second)) <
+                1e-4);
+    }
+
     void loss_has_gradients() {
         Problem p = make_problem(5, 8, 4, 2, 5);
         p.pred.logits.requires_grad_(true);

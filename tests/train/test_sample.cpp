@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -149,6 +150,27 @@ private slots:
             any_reference = any_reference || sg.has_reference;
         }
         QVERIFY(any_reference);
+    }
+
+    void answers_that_vanish_in_the_frame() {
+        // 512 x 96 scales by 1/4 into the 128 px frame: a one-pixel answer leaves no pixel there
+        // (bilinear over a 4-pixel support), so the conversation cannot be supervised.
+        synth::Conversation c = conversation(7, 512, 96);
+        QVERIFY(answers_fit_frame(c, 128));
+        synth::Rng rng(1);
+        (void)build_sample(c, *tokenizer_, SampleOptions{}, rng);
+        Mask& last = c.scene.instances[static_cast<size_t>(c.rounds.back().answer)].mask;
+        std::fill(last.data.begin(), last.data.end(), std::uint8_t{0});
+        last.at(301, 50) = 1;
+        QVERIFY(!answers_fit_frame(c, 128));
+        QVERIFY(answers_fit_frame(c, 512));  // at full scale the pixel stays
+        try {
+            (void)build_sample(c, *tokenizer_, SampleOptions{}, rng);
+            QFAIL("a vanished answer was accepted");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("empty in the 128 px frame") != std::string::npos,
+                     e.what());
+        }
     }
 
     void targets_are_the_frame_masks() {

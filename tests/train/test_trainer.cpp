@@ -12,6 +12,9 @@
 #include "core/common/error.h"
 #include "core/common/runtime.h"
 #include "core/model/hipie/hipie_model.h"
+#include "core/synth/conversation.h"
+#include "core/synth/random.h"
+#include "core/synth/scene.h"
 #include "core/train/trainer.h"
 #include "core/weights/checkpoint.h"
 #include "tests/train/small_trainer_options.h"
@@ -19,11 +22,14 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
+#include <vector>
 
 using namespace segllm;
 using namespace segllm::train;
@@ -186,10 +192,54 @@ private slots:
         }
     }
 
+    void batch_with_a_vanishing_answer_is_redrawn() {
+        // Seed 1, 8 conversations of 1..8 rounds, half at a random size: a conversation of the
+        // batch of step 11417 (the shipped model's run stopped there once) has a dot that
+        // leaves no pixel in the 128 px frame. make_batch draws a replacement instead of failing.
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.seed = 1;
+        o.batch = 8;
+        o.min_rounds = 1;
+        o.max_rounds = 8;
+        o.mixed_size_fraction = 0.5;
+        o.clip_pretrain_steps = 0;
+        Trainer trainer(o);
+        const std::int64_t step = 11417;
+        // Precondition, with the trainer's stream formula: the raw draw of that batch has a
+        // conversation whose answer vanishes in the frame.
+        int vanishing = 0;
+        for (std::uint64_t i = 0; i < 8; ++i) {
+            const std::uint64_t seed = synth::mix_seed(1, std::uint64_t{step} * 8 + i);
+            synth::SceneOptions size;
+            synth::Rng size_rng(synth::mix_seed(seed, 0x512e));
+            if (size_rng.bernoulli(0.5)) {
+                size.width = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
+                size.height = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
+            }
+            const synth::Conversation c =
+                synth::generate_conversation(seed, size, synth::ConversationOptions{1, 8});
+            if (!answers_fit_frame(c, 128)) {
+                std::printf("conversation %d of the batch: %dx%d\n", static_cast<int>(i),
+                            size.width, size.height);
+                ++vanishing;
+            }
+        }
+        QVERIFY(vanishing > 0);
+        const std::vector<TrainingSample> batch = trainer.make_batch(step);
+        QCOMPARE(batch.size(), size_t{8});
+        for (const TrainingSample& s : batch) {
+            for (const SegSample& sg : s.segs) {
+                QVERIFY(sg.target.box[2] > 0 && sg.target.box[3] > 0);
+            }
+        }
+    }
+
     void checkpoint_and_resume() {
         QTemporaryDir dir;
         TrainerOptions o = small_options(dir.path());
         o.steps = 4;
+        o.select_weight = 1.5;
         Trainer first(o);
         first.step();
         first.step();
@@ -206,10 +256,20 @@ private slots:
         const auto continued = first.model().named_tensors();
 
         o.resume = true;
-        o.seed = 999;  // ignored: the run's own seed is read back
+        o.seed = 999;         // ignored: the run's own seed is read back
+        o.select_weight = 0;  // likewise
+        // A loss log written by an older trainer (other columns) is kept beside the new one.
+        const std::string log = o.run_dir + "/loss_log.csv";
+        {
+            std::FILE* f = std::fopen(log.c_str(), "w");
+            QVERIFY(f != nullptr);
+            std::fputs("step,total,lm\n1,2.5,0.5\n", f);
+            std::fclose(f);
+        }
         Trainer second(o);
         QCOMPARE(second.step_count(), std::int64_t{2});
         QCOMPARE(second.options().seed, std::uint64_t{5});
+        QCOMPARE(second.options().select_weight, 1.5);
         const auto loaded = second.model().named_tensors();
         QCOMPARE(loaded.size(), saved.size());
         for (size_t i = 0; i < saved.size(); ++i) {
@@ -226,7 +286,22 @@ private slots:
             QVERIFY2(at::allclose(resumed[i].second, continued[i].second, 1e-5, 1e-6),
                      resumed[i].first.c_str());
         }
-        QVERIFY(std::filesystem::exists(o.run_dir + "/loss_log.csv"));
+        const auto lines = [](const std::string& path) {
+            std::vector<std::string> out;
+            std::ifstream in(path);
+            for (std::string line; std::getline(in, line);) {
+                out.push_back(line);
+            }
+            return out;
+        };
+        const std::vector<std::string> old = lines(o.run_dir + "/loss_log-to-step-2.csv");
+        QCOMPARE(old, (std::vector<std::string>{"step,total,lm", "1,2.5,0.5"}));
+        const std::vector<std::string> now = lines(log);
+        QCOMPARE(now.size(), size_t{2});
+        QVERIFY(now[0].rfind("step,total,lm,cls,", 0) == 0);
+        QVERIFY(now[1].rfind("3,", 0) == 0);
+        QCOMPARE(std::count(now[0].begin(), now[0].end(), ','),
+                 std::count(now[1].begin(), now[1].end(), ','));
     }
 };
 
