@@ -29,6 +29,10 @@ const std::vector<OptionSpec>& eval_options() {
         {"max-rounds", "N", "score only the first N rounds of each conversation (0: all)", "0"},
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"recompute", "", "run the whole conversation every round (no KV cache)", ""},
+        {"corrected", "",
+         "corrected history: after each round its mask is replaced by the ground truth (as an "
+         "annotator fixing every answer), so [k] names the true object",
+         ""},
         {"json", "FILE", "also write the scores as JSON", ""},
         {"generated", "N",
          "score N generated conversations in memory (no BENCH_DIR; as gen-bench draws them)", ""},
@@ -48,7 +52,7 @@ int run_eval(const std::vector<std::string>& argv) {
     if (args.flag("help")) {
         std::printf(
             "Usage: segllm eval BENCH_DIR [--model DIR] [--max-rounds N] [--no-mask-memory]\n"
-            "                   [--json FILE] [--device auto|cpu|cuda]\n"
+            "                   [--corrected] [--json FILE] [--device auto|cpu|cuda]\n"
             "       segllm eval --generated N [--seed S] [--gen-min-rounds R] [--gen-max-rounds "
             "R]\n"
             "                   [--size WxH|mixed] [the options above]\n\n"
@@ -100,6 +104,7 @@ int run_eval(const std::vector<std::string>& argv) {
     options.max_rounds = static_cast<int>(max_rounds);
     options.session.mask_memory = !args.flag("no-mask-memory");
     options.session.incremental = !args.flag("recompute");
+    options.corrected_history = args.flag("corrected");
     const bool terminal = isatty(fileno(stderr)) != 0;
     const auto start = std::chrono::steady_clock::now();
     options.progress = [&](int done, int total) {
@@ -126,8 +131,10 @@ int run_eval(const std::vector<std::string>& argv) {
     }
     const std::size_t conversations =
         generated ? static_cast<std::size_t>(generator.count) : entries.size();
-    std::printf("%zu conversations, model %s, mask memory %s\n\n%s", conversations,
+    std::printf("%zu conversations, model %s, mask memory %s, history %s\n\n%s", conversations,
                 engine.info().source.c_str(), options.session.mask_memory ? "on" : "off",
+                options.corrected_history ? "corrected (ground truth after each round)"
+                                          : "the model's own answers",
                 scores.to_table().c_str());
     if (args.has("json")) {
         const std::string path = args.value("json");

@@ -39,6 +39,9 @@ void score_rounds(Session& session, const std::vector<EvalRound>& rounds,
         }
         const Mask truth = round.truth(session.image_width(), session.image_height());
         scores.add(static_cast<int>(r + 1), round.type, result.mask, truth);
+        if (options.corrected_history) {
+            session.correct_mask(result.instance_id, truth);
+        }
     }
 }
 

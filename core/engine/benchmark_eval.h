@@ -18,6 +18,11 @@ namespace segllm::engine {
 struct EvalOptions {
     int max_rounds = 0;      // score only rounds 1..max_rounds of each conversation (0: all)
     SessionOptions session;  // incremental / mask memory (the LISA-style ablation)
+    // Corrected history: after each scored round its instance's mask is replaced by the ground
+    // truth (Session::correct_mask), as an annotator who fixes every answer before asking on,
+    // so [k] names the true object and each round measures the reasoning of that round alone.
+    // Off: the synthetic world's autoregressive scoring ([k] is the model's own output).
+    bool corrected_history = false;
     // Called after each conversation with (done, total).
     std::function<void(int, int)> progress;
     const std::atomic<bool>* cancel = nullptr;  // checked between rounds (throws Cancelled)

@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -225,6 +226,51 @@ private slots:
         QCOMPARE(nlohmann::json::parse(in_memory.to_json()),
                  nlohmann::json::parse(from_files.to_json()));
         QCOMPARE(in_memory.to_table(), from_files.to_table());
+    }
+
+    // --corrected: after each round the instance's mask is the ground truth. Checked against
+    // a session driven by hand, with intersections and unions counted pixel by pixel.
+    void correctedHistory() {
+        const auto entries = segllm::synth::read_benchmark(bench_);
+        std::map<int, std::pair<std::int64_t, std::int64_t>> expected;  // round -> (I, U)
+        for (const auto& entry : entries) {
+            segllm::engine::Session session(*engine_);
+            session.open_image(entry.image_path);
+            for (std::size_t r = 0; r < entry.rounds.size(); ++r) {
+                const auto result = session.ask(entry.rounds[r].prompt);
+                const segllm::Mask truth = segllm::synth::read_png_mask(
+                    entry.rounds[r].mask_path, session.image_width(), session.image_height());
+                std::int64_t inter = 0, uni = 0;
+                for (std::size_t i = 0; i < truth.data.size(); ++i) {
+                    const bool a = result.mask.data[i] != 0, b = truth.data[i] != 0;
+                    inter += a && b ? 1 : 0;
+                    uni += a || b ? 1 : 0;
+                }
+                auto& e = expected[static_cast<int>(r + 1)];
+                e.first += inter;
+                e.second += uni;
+                session.correct_mask(result.instance_id, truth);
+                // The next round reads the corrected mask.
+                QCOMPARE(session.instance(result.instance_id).mask.data, truth.data);
+            }
+        }
+        segllm::engine::EvalOptions options;
+        options.corrected_history = true;
+        const auto corrected = segllm::engine::evaluate_benchmark(*engine_, entries, options);
+        QCOMPARE(corrected.rounds.size(), expected.size());
+        for (const auto& [round, iu] : expected) {
+            QCOMPARE(corrected.rounds.at(round).intersection, iu.first);
+            QCOMPARE(corrected.rounds.at(round).union_, iu.second);
+        }
+        // Round 1 has no history: the same as the autoregressive scoring.
+        const auto own = segllm::engine::evaluate_benchmark(*engine_, entries, {});
+        QCOMPARE(corrected.rounds.at(1).intersection, own.rounds.at(1).intersection);
+        QCOMPARE(corrected.rounds.at(1).union_, own.rounds.at(1).union_);
+
+        const Run cli = run_cli({"eval", QString::fromStdString(bench_), "--model",
+                                 QString::fromStdString(model_dir_), "--corrected"});
+        QCOMPARE(cli.code, 0);
+        QVERIFY2(cli.out.contains(QStringLiteral("history corrected")), qPrintable(cli.out));
     }
 
     void generatedCountRefused() {
