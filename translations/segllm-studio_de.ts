@@ -471,6 +471,10 @@
         <translation>Modell: %1 auf %2</translation>
     </message>
     <message>
+        <source>CUDA not used</source>
+        <translation>CUDA nicht verwendet</translation>
+    </message>
+    <message>
         <source>CUDA not used: %1</source>
         <translation>CUDA nicht verwendet: %1</translation>
     </message>

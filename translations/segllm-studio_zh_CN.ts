@@ -471,6 +471,10 @@
         <translation>模型：%1，运行于 %2</translation>
     </message>
     <message>
+        <source>CUDA not used</source>
+        <translation>未使用 CUDA</translation>
+    </message>
+    <message>
         <source>CUDA not used: %1</source>
         <translation>未使用 CUDA：%1</translation>
     </message>

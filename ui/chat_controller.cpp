@@ -214,7 +214,7 @@ void ChatController::setModelState(ModelState state) {
 }
 
 void ChatController::updateModelStatus() {
-    QString text;
+    QString text, detail;
     switch (modelState_) {
         case ModelState::NotLoaded:
             text = tr("Model not loaded");
@@ -227,6 +227,7 @@ void ChatController::updateModelStatus() {
             break;
         case ModelState::Failed:
             text = tr("Model not loaded: %1").arg(loadError_);
+            detail = text;
             break;
         case ModelState::Loaded: {
             const QString device = modelDevice_.startsWith(QLatin1String("cuda"))
@@ -234,12 +235,15 @@ void ChatController::updateModelStatus() {
                                        : tr("CPU");
             text = tr("Model: %1 on %2").arg(modelName_, device);
             if (!deviceNote_.isEmpty()) {
-                text += QStringLiteral(" - ") + tr("CUDA not used: %1").arg(deviceNote_);
+                // The reason is long: the status bar says that, its tooltip says why.
+                text += QStringLiteral(" (") + tr("CUDA not used") + QLatin1Char(')');
+                detail = tr("CUDA not used: %1").arg(deviceNote_);
             }
             break;
         }
     }
     modelStatus_ = text;
+    modelStatusDetail_ = detail;
     emit modelStatusChanged(text);
     updateReady();
 }

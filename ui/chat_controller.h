@@ -63,9 +63,12 @@ public:
     // and its percentage 0..100 of the whole load.
     QString loadStage() const { return loadStage_; }
     int loadPercent() const;
-    // The status bar text: "Loading model: <stage> N%", "Model: <name> on CPU - CUDA not used:
-    // <why>" or "Model not loaded: <reason>".
+    // The status bar text: "Loading model: <stage> N%", "Model: <name> on CPU", "Model: <name>
+    // on CPU (CUDA not used)" or "Model not loaded: <reason>".
     QString modelStatus() const { return modelStatus_; }
+    // The longer text for the status bar's tooltip: "CUDA not used: <why>", the load error, or
+    // empty.
+    QString modelStatusDetail() const { return modelStatusDetail_; }
     // The translated name of an engine load stage ("loading weights" -> "loading weights" /
     // "Gewichte laden"); an unknown stage is returned as it is.
     static QString loadStageName(const QString& stage);
@@ -151,6 +154,7 @@ private:
     QString deviceNote_;   // why CUDA is not used
     QString loadError_;    // why the model did not load
     QString modelStatus_;
+    QString modelStatusDetail_;
     std::uint64_t nextRequest_ = 0;
     std::uint64_t pending_ = 0;
     QString pendingPath_;

@@ -305,6 +305,7 @@ QString MainWindow::modelStatusText() const {
 
 void MainWindow::updateModelIndicator() {
     modelLabel_->setText(chat_->modelStatus());
+    modelLabel_->setToolTip(chat_->modelStatusDetail());
     const bool loading = chat_->isModelLoading();
     modelProgress_->setVisible(loading);
     if (loading) {

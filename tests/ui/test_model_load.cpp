@@ -227,8 +227,9 @@ private slots:
         }
         QCOMPARE(info.device, QStringLiteral("cpu"));
         QVERIFY(!info.deviceNote.isEmpty());
-        QCOMPARE(window.modelStatusText(),
-                 QStringLiteral("Model: model on CPU - CUDA not used: ") + info.deviceNote);
+        QCOMPARE(window.modelStatusText(), QStringLiteral("Model: model on CPU (CUDA not used)"));
+        QCOMPARE(window.chat()->modelStatusDetail(),
+                 QStringLiteral("CUDA not used: ") + info.deviceNote);
         QVERIFY(info.deviceNote.contains(QStringLiteral("not available")));
     }
 
