@@ -19,11 +19,13 @@ namespace segllm::ui {
 namespace {
 
 // A round of the conversation and the instance it made (see the rules in chat_controller.h).
-class RoundCommand : public QUndoCommand {
+class RoundCommand : public TranslatedCommand {
 public:
     RoundCommand(Document* document, ProjectRound round, ProjectInstance instance,
                  std::function<void()> undoInEngine)
-        : QUndoCommand(QCoreApplication::translate("ChatController", "Round %1").arg(instance.id)),
+        : TranslatedCommand(CommandText{"ChatController",
+                                        QT_TRANSLATE_NOOP("ChatController", "Round %1"),
+                                        {QString::number(instance.id)}}),
           document_(document),
           round_(std::move(round)),
           instance_(std::move(instance)),
@@ -403,7 +405,9 @@ void ChatController::onCandidateChosen(quint64 requestId, const QString& imagePa
     const QRect all = maskRect(choice.mask);
     document->undoStack()->push(new MaskEditCommand(
         document, choice.instanceId, copyPatch(instance->mask, all), copyPatch(choice.mask, all), 0,
-        tr("Pick alternative for [%1]").arg(choice.instanceId)));
+        CommandText{"segllm::ui::ChatController",
+                    QT_TRANSLATE_NOOP("segllm::ui::ChatController", "Pick alternative for [%1]"),
+                    {QString::number(choice.instanceId)}}));
 }
 
 void ChatController::watchCurrentDocument() {

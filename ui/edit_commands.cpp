@@ -3,19 +3,61 @@
 #include "ui/document.h"
 
 #include <QCoreApplication>
+#include <QUndoStack>
 
 namespace segllm::ui {
 
 namespace {
-struct EditCommands {
-    Q_DECLARE_TR_FUNCTIONS(EditCommands)
-};
+
+// The translation context of the commands' own texts.
+constexpr const char* kContext = "EditCommands";
+
+CommandText commandText(const char* source, QStringList args) {
+    return CommandText{kContext, source, std::move(args)};
+}
+
+void retranslateTree(QUndoCommand* command) {
+    if (auto* translated = dynamic_cast<TranslatedCommand*>(command)) {
+        translated->retranslate();
+    }
+    for (int i = 0; i < command->childCount(); ++i) {
+        retranslateTree(const_cast<QUndoCommand*>(command->child(i)));
+    }
+}
+
 }  // namespace
 
+QString CommandText::translated() const {
+    const QString text = QCoreApplication::translate(context, source);
+    switch (args.size()) {
+        case 0:
+            return text;
+        case 1:
+            return text.arg(args[0]);
+        case 2:
+            return text.arg(args[0], args[1]);
+        default:
+            return text.arg(args[0], args[1], args[2]);
+    }
+}
+
+TranslatedCommand::TranslatedCommand(CommandText text, QUndoCommand* parent)
+    : QUndoCommand(text.translated(), parent), text_(std::move(text)) {}
+
+void TranslatedCommand::retranslate() {
+    setText(text_.translated());
+}
+
+void retranslateCommands(QUndoStack* stack) {
+    for (int i = 0; i < stack->count(); ++i) {
+        retranslateTree(const_cast<QUndoCommand*>(stack->command(i)));
+    }
+}
+
 MaskEditCommand::MaskEditCommand(Document* document, int instanceId, MaskPatch before,
-                                 MaskPatch after, int strokeId, const QString& text,
+                                 MaskPatch after, int strokeId, CommandText text,
                                  QUndoCommand* parent)
-    : QUndoCommand(text, parent),
+    : TranslatedCommand(std::move(text), parent),
       document_(document),
       instanceId_(instanceId),
       before_(std::move(before)),
@@ -48,7 +90,9 @@ bool MaskEditCommand::mergeWith(const QUndoCommand* other) {
 
 AddInstanceCommand::AddInstanceCommand(Document* document, ProjectInstance instance,
                                        QUndoCommand* parent)
-    : QUndoCommand(EditCommands::tr("Add instance [%1]").arg(instance.id), parent),
+    : TranslatedCommand(commandText(QT_TRANSLATE_NOOP("EditCommands", "Add instance [%1]"),
+                                    {QString::number(instance.id)}),
+                        parent),
       document_(document),
       instance_(std::move(instance)) {}
 
@@ -65,7 +109,9 @@ void AddInstanceCommand::redo() {
 
 RemoveInstanceCommand::RemoveInstanceCommand(Document* document, int instanceId,
                                              QUndoCommand* parent)
-    : QUndoCommand(EditCommands::tr("Delete instance [%1]").arg(instanceId), parent),
+    : TranslatedCommand(commandText(QT_TRANSLATE_NOOP("EditCommands", "Delete instance [%1]"),
+                                    {QString::number(instanceId)}),
+                        parent),
       document_(document),
       instanceId_(instanceId) {}
 
@@ -81,11 +127,12 @@ void RemoveInstanceCommand::redo() {
 
 LabelCommand::LabelCommand(Document* document, int instanceId, std::string label,
                            QUndoCommand* parent)
-    : QUndoCommand(label.empty() ? EditCommands::tr("Remove the label of [%1]").arg(instanceId)
-                                 : EditCommands::tr("Label [%1] as \"%2\"")
-                                       .arg(instanceId)
-                                       .arg(QString::fromStdString(label)),
-                   parent),
+    : TranslatedCommand(
+          label.empty() ? commandText(QT_TRANSLATE_NOOP("EditCommands", "Remove the label of [%1]"),
+                                      {QString::number(instanceId)})
+                        : commandText(QT_TRANSLATE_NOOP("EditCommands", "Label [%1] as \"%2\""),
+                                      {QString::number(instanceId), QString::fromStdString(label)}),
+          parent),
       document_(document),
       instanceId_(instanceId),
       after_(std::move(label)) {
@@ -104,9 +151,11 @@ void LabelCommand::redo() {
 
 VisibilityCommand::VisibilityCommand(Document* document, int instanceId, bool visible,
                                      QUndoCommand* parent)
-    : QUndoCommand(visible ? EditCommands::tr("Show instance [%1]").arg(instanceId)
-                           : EditCommands::tr("Hide instance [%1]").arg(instanceId),
-                   parent),
+    : TranslatedCommand(
+          commandText(visible ? QT_TRANSLATE_NOOP("EditCommands", "Show instance [%1]")
+                              : QT_TRANSLATE_NOOP("EditCommands", "Hide instance [%1]"),
+                      {QString::number(instanceId)}),
+          parent),
       document_(document),
       instanceId_(instanceId),
       visible_(visible) {}

@@ -5,23 +5,52 @@
 #include "core/export/project.h"
 #include "ui/mask_ops.h"
 
+#include <QStringList>
 #include <QUndoCommand>
 
 #include <string>
+
+class QUndoStack;
 
 namespace segllm::ui {
 
 class Document;
 
+// The text of a command kept untranslated, so that the undo history follows a language switch:
+// the source string in its translation context (mark it with QT_TRANSLATE_NOOP so that lupdate
+// finds it) and the arguments for %1, %2, ... (not translated).
+struct CommandText {
+    const char* context = "";
+    const char* source = "";
+    QStringList args;
+    // The text in the current language with the arguments filled in.
+    QString translated() const;
+};
+
+// Base of every undo command of a document: its text is set from a CommandText and set again
+// in the current language by retranslateCommands.
+class TranslatedCommand : public QUndoCommand {
+public:
+    explicit TranslatedCommand(CommandText text, QUndoCommand* parent = nullptr);
+    void retranslate();
+
+private:
+    CommandText text_;
+};
+
+// Sets the text of every command of `stack` (and their children) in the current language
+// (commands that are not TranslatedCommand keep theirs).
+void retranslateCommands(QUndoStack* stack);
+
 // Pixels of one instance changed in one rectangle (brush, eraser, polygon add / subtract).
 // Commands of one brush stroke (same non-zero `strokeId`) merge into one: each carries the
 // pixels from the start of the stroke over the union of everything the stroke touched.
-class MaskEditCommand : public QUndoCommand {
+class MaskEditCommand : public TranslatedCommand {
 public:
     static constexpr int kId = 0x5e61;
 
     MaskEditCommand(Document* document, int instanceId, MaskPatch before, MaskPatch after,
-                    int strokeId, const QString& text, QUndoCommand* parent = nullptr);
+                    int strokeId, CommandText text, QUndoCommand* parent = nullptr);
     void undo() override;
     void redo() override;
     // Strokes merge; other edits (strokeId 0) never do.
@@ -38,7 +67,7 @@ private:
 };
 
 // A new instance (made by hand with the polygon tool) is added at the end of the list.
-class AddInstanceCommand : public QUndoCommand {
+class AddInstanceCommand : public TranslatedCommand {
 public:
     AddInstanceCommand(Document* document, ProjectInstance instance,
                        QUndoCommand* parent = nullptr);
@@ -52,7 +81,7 @@ private:
 };
 
 // An instance is deleted; undo puts it back at its place with everything it had.
-class RemoveInstanceCommand : public QUndoCommand {
+class RemoveInstanceCommand : public TranslatedCommand {
 public:
     RemoveInstanceCommand(Document* document, int instanceId, QUndoCommand* parent = nullptr);
     void undo() override;
@@ -69,7 +98,7 @@ private:
 // moves the document away from its saved state, so the project shows unsaved changes until it
 // is saved again; it leaves the instance's `edited` flag alone, which records changes of the
 // mask only (see Document::applyLabel).
-class LabelCommand : public QUndoCommand {
+class LabelCommand : public TranslatedCommand {
 public:
     LabelCommand(Document* document, int instanceId, std::string label,
                  QUndoCommand* parent = nullptr);
@@ -84,7 +113,7 @@ private:
 };
 
 // An instance was shown or hidden (stored in the project, so it is an edit too).
-class VisibilityCommand : public QUndoCommand {
+class VisibilityCommand : public TranslatedCommand {
 public:
     VisibilityCommand(Document* document, int instanceId, bool visible,
                       QUndoCommand* parent = nullptr);

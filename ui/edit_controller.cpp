@@ -13,6 +13,11 @@
 
 namespace segllm::ui {
 
+namespace {
+// tr()'s context of this class, for the undo commands' texts (CommandText).
+constexpr const char* kContext = "segllm::ui::EditController";
+}  // namespace
+
 EditController::EditController(Workspace* workspace, ImageCanvas* canvas, QObject* parent)
     : QObject(parent), canvas_(canvas), workspace_(workspace) {
     connect(canvas, &ImageCanvas::clicked, this, &EditController::click);
@@ -87,11 +92,13 @@ void EditController::continueStroke(const QPointF& from, const QPointF& to) {
         return;
     }
     strokeRect_ |= touched;
-    strokeDocument_->undoStack()->push(
-        new MaskEditCommand(strokeDocument_, strokeInstance_, copyPatch(strokeBefore_, strokeRect_),
-                            copyPatch(strokeAfter_, strokeRect_), strokeId_,
-                            erase ? tr("Erase from [%1]").arg(strokeInstance_)
-                                  : tr("Paint on [%1]").arg(strokeInstance_)));
+    strokeDocument_->undoStack()->push(new MaskEditCommand(
+        strokeDocument_, strokeInstance_, copyPatch(strokeBefore_, strokeRect_),
+        copyPatch(strokeAfter_, strokeRect_), strokeId_,
+        CommandText{kContext,
+                    erase ? QT_TRANSLATE_NOOP("segllm::ui::EditController", "Erase from [%1]")
+                          : QT_TRANSLATE_NOOP("segllm::ui::EditController", "Paint on [%1]"),
+                    {QString::number(strokeInstance_)}}));
 }
 
 void EditController::endStroke() {
@@ -143,7 +150,11 @@ void EditController::applyPolygon(const QPolygonF& polygon) {
     const int id = instance->id;
     doc->undoStack()->push(new MaskEditCommand(
         doc, id, std::move(before), std::move(changed), 0,
-        add ? tr("Add polygon to [%1]").arg(id) : tr("Subtract polygon from [%1]").arg(id)));
+        CommandText{
+            kContext,
+            add ? QT_TRANSLATE_NOOP("segllm::ui::EditController", "Add polygon to [%1]")
+                : QT_TRANSLATE_NOOP("segllm::ui::EditController", "Subtract polygon from [%1]"),
+            {QString::number(id)}}));
 }
 
 void EditController::setLabel(const QString& label) {

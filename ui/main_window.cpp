@@ -5,6 +5,7 @@
 #include "ui/chat_controller.h"
 #include "ui/chat_pane.h"
 #include "ui/document.h"
+#include "ui/edit_commands.h"
 #include "ui/edit_controller.h"
 #include "ui/file_controller.h"
 #include "ui/image_canvas.h"
@@ -40,6 +41,7 @@
 #include <QStatusBar>
 #include <QToolBar>
 #include <QUndoGroup>
+#include <QUndoStack>
 
 #include <cmath>
 
@@ -280,6 +282,10 @@ void MainWindow::retranslateUi() {
     toolBar_->setWindowTitle(tr("Tools"));
     instancesDock_->setWindowTitle(tr("Instances"));
     chatDock_->setWindowTitle(tr("Conversation"));
+    // The undo history's texts first: the Undo / Redo actions show the current command's.
+    for (QUndoStack* stack : workspace_->undoGroup()->stacks()) {
+        retranslateCommands(stack);
+    }
     actions_->retranslate();
     // The model status (status bar) and the conversation's texts.
     chat_->retranslate();

@@ -46,9 +46,9 @@ private slots:
 
         Mask after = doc.instance(a)->mask;
         after.at(20, 20) = 1;
-        doc.undoStack()->push(
-            new MaskEditCommand(&doc, a, copyPatch(doc.instance(a)->mask, QRect(20, 20, 1, 1)),
-                                copyPatch(after, QRect(20, 20, 1, 1)), 0, QStringLiteral("edit")));
+        doc.undoStack()->push(new MaskEditCommand(
+            &doc, a, copyPatch(doc.instance(a)->mask, QRect(20, 20, 1, 1)),
+            copyPatch(after, QRect(20, 20, 1, 1)), 0, CommandText{"", "edit", {}}));
         QCOMPARE(masks.count(), 1);
         QCOMPARE(masks.at(0).at(1).toRect(), QRect(20, 20, 1, 1));
         QCOMPARE(changed.count(), 2);

@@ -5,6 +5,8 @@
 
 #include "ui/action_registry.h"
 #include "ui/chat_pane.h"
+#include "ui/document.h"
+#include "ui/edit_commands.h"
 #include "ui/instance_list_model.h"
 #include "ui/instance_panel.h"
 #include "ui/main_window.h"
@@ -29,6 +31,8 @@
 #include <QTest>
 #include <QTimer>
 #include <QToolBar>
+#include <QUndoGroup>
+#include <QUndoStack>
 
 using namespace segllm::ui;
 
@@ -145,8 +149,8 @@ private slots:
         QCOMPARE(de.chatDock, QStringLiteral("Gespräch"));
         QCOMPARE(de.toolBar, QStringLiteral("Werkzeuge"));
         QCOMPARE(de.openImage, QStringLiteral("Bild ö&ffnen …"));
-        // The prefix is translated; the command's own text stays as it was recorded.
-        QCOMPARE(de.undo, QStringLiteral("&Rückgängig Add instance [1]"));
+        // The command's own text follows the language too.
+        QCOMPARE(de.undo, QStringLiteral("&Rückgängig Instanz [1] hinzufügen"));
         QCOMPARE(de.cancelRound, QStringLiteral("Runde &abbrechen"));
         QCOMPARE(de.labelPlaceholder, QStringLiteral("Beschriftung der ausgewählten Instanz"));
         QCOMPARE(de.deleteButton, QStringLiteral("Löschen"));
@@ -170,6 +174,7 @@ private slots:
         QCOMPARE(zh.instancesDock, QStringLiteral("实例"));
         QCOMPARE(zh.sendButton, QStringLiteral("发送"));
         QCOMPARE(zh.modelStatus, QStringLiteral("模型未加载"));
+        QVERIFY2(zh.undo.contains(QStringLiteral("添加实例 [1]")), qPrintable(zh.undo));
 
         QVERIFY(chooseLanguage(window, QStringLiteral("en")));
         QCOMPARE(Settings().language(), QStringLiteral("en"));
@@ -180,6 +185,19 @@ private slots:
         QCOMPARE(back.toolBar, en.toolBar);
         QCOMPARE(back.openImage, en.openImage);
         QCOMPARE(back.undo, en.undo);
+
+        // A command with an argument that is not translated (the label), made in English, and
+        // the redo text of the one below it after undo.
+        Document* doc = window.workspace()->currentDocument();
+        doc->undoStack()->push(new LabelCommand(doc, 1, "cat"));
+        QVERIFY(chooseLanguage(window, QStringLiteral("de")));
+        QCOMPARE(window.actions()->action(ActionRegistry::Undo)->text(),
+                 QStringLiteral("&Rückgängig [1] als „cat“ beschriften"));
+        doc->undoStack()->undo();
+        QCOMPARE(window.workspace()->undoGroup()->redoText(),
+                 QStringLiteral("[1] als „cat“ beschriften"));
+        QCOMPARE(window.workspace()->undoGroup()->undoText(),
+                 QStringLiteral("Instanz [1] hinzufügen"));
         QCOMPARE(back.cancelRound, en.cancelRound);
         QCOMPARE(back.labelPlaceholder, en.labelPlaceholder);
         QCOMPARE(back.deleteButton, en.deleteButton);
