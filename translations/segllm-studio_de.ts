@@ -756,6 +756,22 @@
 <context>
     <name>segllm::ui::MainWindow</name>
     <message>
+        <source>Stop loading</source>
+        <translation>Laden abbrechen</translation>
+    </message>
+    <message>
+        <source>Stop loading the model</source>
+        <translation>Laden des Modells abbrechen</translation>
+    </message>
+    <message>
+        <source>Load Model</source>
+        <translation>Modell laden</translation>
+    </message>
+    <message>
+        <source>Load the model chosen in Settings</source>
+        <translation>Das in den Einstellungen gewählte Modell laden</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>

@@ -40,6 +40,7 @@
 #include <QScreen>
 #include <QStatusBar>
 #include <QToolBar>
+#include <QToolButton>
 #include <QUndoGroup>
 #include <QUndoStack>
 
@@ -314,6 +315,12 @@ void MainWindow::updateModelIndicator() {
     modelLabel_->setToolTip(chat_->modelStatusDetail());
     const bool loading = chat_->isModelLoading();
     modelProgress_->setVisible(loading);
+    // While loading: "Stop loading"; with no model (never loaded, stopped or failed): "Load
+    // Model"; hidden once a model is loaded.
+    stopLoadButton_->setVisible(!chat_->isModelLoaded());
+    stopLoadButton_->setText(loading ? tr("Stop loading") : tr("Load Model"));
+    stopLoadButton_->setToolTip(loading ? tr("Stop loading the model")
+                                        : tr("Load the model chosen in Settings"));
     if (loading) {
         modelProgress_->setValue(chat_->loadPercent());
         modelProgress_->setToolTip(ChatController::loadStageName(chat_->loadStage()));
@@ -327,7 +334,18 @@ void MainWindow::createStatusBar() {
     modelProgress_->setTextVisible(false);
     modelProgress_->setMaximumWidth(120);
     modelProgress_->setMaximumHeight(modelLabel_->fontMetrics().height());
+    stopLoadButton_ = new QToolButton(this);
+    stopLoadButton_->setObjectName(QStringLiteral("stopLoadButton"));
+    stopLoadButton_->setAutoRaise(true);
+    connect(stopLoadButton_, &QToolButton::clicked, this, [this] {
+        if (chat_->isModelLoading()) {
+            chat_->cancelLoad();
+        } else if (!chat_->isModelLoaded()) {
+            startModel();
+        }
+    });
     statusBar()->addPermanentWidget(modelProgress_);
+    statusBar()->addPermanentWidget(stopLoadButton_);
     statusBar()->addPermanentWidget(modelLabel_);
     updateModelIndicator();
     cursorLabel_ = new QLabel(this);

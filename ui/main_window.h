@@ -14,6 +14,7 @@ class QDockWidget;
 class QLabel;
 class QMenu;
 class QProgressBar;
+class QToolButton;
 class QToolBar;
 
 namespace segllm::ui {
@@ -64,6 +65,9 @@ public:
     QString modelStatusText() const;
     // The status bar's bar of the model load (visible only while the model loads).
     QProgressBar* modelProgressBar() const { return modelProgress_; }
+    // The status bar's model button: "Stop loading" while a model loads, "Load Model" while
+    // none is loaded, hidden once one is.
+    QToolButton* stopLoadButton() const { return stopLoadButton_; }
     // Every action that has a keyboard shortcut, in menu order.
     QList<QAction*> shortcutActions() const;
     // Status bar texts: image size ("512 x 384 px") and zoom ("50%").
@@ -136,6 +140,7 @@ private:
     ChatController* chat_ = nullptr;
     QLabel* modelLabel_ = nullptr;
     QProgressBar* modelProgress_ = nullptr;
+    QToolButton* stopLoadButton_ = nullptr;
     QLabel* cursorLabel_ = nullptr;
     QLabel* imageLabel_ = nullptr;
     QLabel* sizeLabel_ = nullptr;

@@ -24,6 +24,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -333,6 +334,44 @@ private slots:
         QTest::qWait(50);  // the failure's queued signal must change nothing
         QVERIFY(!chat->isModelLoaded());
         QCOMPARE(window.modelStatusText(), QStringLiteral("Model not loaded"));
+    }
+
+    // The status bar's model button: "Load Model" with no model, "Stop loading" while one
+    // loads (pressing it cancels the load), "Load Model" again after that (pressing it loads
+    // the model chosen in Settings), hidden once a model is loaded.
+    void stopAndLoadButton() {
+        Settings settings;
+        settings.setModelFolder(modelDir_);
+        settings.setDevice(QStringLiteral("cpu"));
+        MainWindow window;
+        window.show();
+        ChatController* chat = window.chat();
+        chat->setWarmUp(false);
+        QToolButton* button = window.stopLoadButton();
+        QVERIFY(button != nullptr);
+        QVERIFY(button->isVisibleTo(&window));
+        QCOMPARE(button->text(), QStringLiteral("Load Model"));
+        WorkerLog log;
+        log.attach(chat->worker());
+        LoadGate gate;
+        gate.attach(chat->worker());
+        window.startModel();
+        QVERIFY(gate.reached.tryAcquire(1, kTimeout));
+        QVERIFY(button->isVisibleTo(&window));
+        QCOMPARE(button->text(), QStringLiteral("Stop loading"));
+        QTest::mouseClick(button, Qt::LeftButton);
+        gate.release.release();
+        QVERIFY(!chat->isModelLoading());
+        QCOMPARE(window.modelStatusText(), QStringLiteral("Model not loaded"));
+        QCOMPARE(button->text(), QStringLiteral("Load Model"));
+        QTRY_VERIFY_WITH_TIMEOUT(log.failureCount() == 1, kTimeout);
+
+        QTest::mouseClick(button, Qt::LeftButton);
+        QVERIFY(chat->isModelLoading());
+        QTRY_VERIFY_WITH_TIMEOUT(chat->isModelLoaded(), kTimeout);
+        QVERIFY(!button->isVisibleTo(&window));
+        QCOMPARE(window.modelStatusText(), QStringLiteral("Model: model on CPU"));
+        settings.setModelFolder(QString());
     }
 
     // A round reports "llm" after every decoder layer; the worker forwards at most one report
