@@ -652,6 +652,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     } else if (options_.freeze_clip) {
         freeze_clip();
     }
+    weights_.loss_select = options_.select_weight;  // final once a resumed state is read
 }
 
 SampleOptions Trainer::sample_options() const {
@@ -710,7 +711,6 @@ StepReport Trainer::step_on(const std::vector<TrainingSample>& batch) {
             p.mutable_grad() = at::Tensor();
         }
     }
-    weights_.loss_select = options_.select_weight;
     StepReport r;
     const bool detach = static_cast<double>(optimizer_->steps()) <
                         options_.seg_detach_fraction * static_cast<double>(options_.steps);
