@@ -25,10 +25,14 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
+#include <ftw.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -63,6 +67,20 @@ void say(const BenchOptions& options, const std::string& line) {
     }
 }
 
+// Removes a folder and everything in it (symbolic links are removed, not followed); best
+// effort. POSIX nftw rather than std::filesystem::remove_all: the libtorch.so of the PyTorch
+// wheels exports its own copy of std::filesystem, whose remove_all of a non-empty folder jumps
+// to address 0 when the program binds to it (seen on the GPU machines at the end of every
+// `segllm bench` with random weights).
+int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
+    (void)::remove(path);
+    return 0;
+}
+
+void remove_tree(const std::filesystem::path& path) {
+    (void)::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 // A temporary folder removed when the object goes away.
 struct TempDir {
     std::filesystem::path path;
@@ -72,9 +90,12 @@ struct TempDir {
                ("segllm-bench-" + std::to_string(rd()) + std::to_string(rd()));
         std::filesystem::create_directories(path);
     }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
+    ~TempDir() { remove(); }
+    void remove() {
+        if (!path.empty()) {
+            remove_tree(path);
+            path.clear();
+        }
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
@@ -192,15 +213,41 @@ void reset_gpu_peak(const at::Device& device) {
 #endif
 }
 
-double gpu_peak_mb(const at::Device& device) {
+#ifdef SEGLLM_BENCH_CUDA_STATS
+// The allocator's statistics are returned by value into a buffer with room to spare behind it:
+// if the library's DeviceStats is larger than the one in the headers this build saw, the
+// extra bytes land in the slack (and are reported) instead of on the caller's stack.
+using DeviceStats = decltype(c10::cuda::CUDACachingAllocator::getDeviceStats(0));
+struct GuardedStats {
+    DeviceStats stats;
+    unsigned char slack[4096];
+};
+#endif
+
+double gpu_peak_mb(const at::Device& device, const BenchOptions& options) {
 #ifdef SEGLLM_BENCH_CUDA_STATS
     if (device.is_cuda()) {
-        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(
-            device.index() < 0 ? 0 : device.index());
-        return static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0);
+        constexpr unsigned char kPattern = 0xA5;
+        auto guarded = std::make_unique<GuardedStats>();
+        std::memset(guarded->slack, kPattern, sizeof guarded->slack);
+        new (&guarded->stats) DeviceStats(c10::cuda::CUDACachingAllocator::getDeviceStats(
+            device.index() < 0 ? 0 : device.index()));
+        std::size_t written = 0;
+        for (std::size_t i = 0; i < sizeof guarded->slack; ++i) {
+            if (guarded->slack[i] != kPattern) {
+                written = i + 1;
+            }
+        }
+        if (written > 0) {
+            say(options, "warning: the CUDA allocator wrote " + std::to_string(written) +
+                             " bytes past DeviceStats (" + std::to_string(sizeof guarded->stats) +
+                             " bytes in these headers): LibTorch headers and library differ");
+        }
+        return static_cast<double>(guarded->stats.allocated_bytes[0].peak) / (1024.0 * 1024.0);
     }
 #else
     (void)device;
+    (void)options;
 #endif
     return -1.0;
 }
@@ -476,7 +523,9 @@ BenchReport run_bench(const BenchOptions& options) {
     report.image_height = image.height;
 
     reset_gpu_peak(device);
-    Session session(*engine);
+    std::optional<Session> open_session;
+    open_session.emplace(*engine);
+    Session& session = *open_session;
     // Warm-up: one open and one round in each mode.
     say(options, "warm-up");
     session.open_image(image, "bench-warmup");
@@ -539,7 +588,7 @@ BenchReport run_bench(const BenchOptions& options) {
         say(options, "operator profile done");
     }
     report.peak_rss_mb = peak_rss_mb();
-    report.peak_gpu_mb = gpu_peak_mb(device);
+    report.peak_gpu_mb = gpu_peak_mb(device, options);
 
     if (options.floor) {
         // The LLM decoder layers (+ final norm) are read once per round; the embedding table
@@ -574,6 +623,14 @@ BenchReport run_bench(const BenchOptions& options) {
     if (options.on_report) {
         options.on_report(report);
     }
+
+    // Teardown, step by step in the log (a crash here is then placed exactly).
+    open_session.reset();
+    say(options, "session closed");
+    engine.reset();
+    say(options, "model released");
+    tokenizer_dir.remove();
+    say(options, "temporary files removed");
     return report;
 }
 

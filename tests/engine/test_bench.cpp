@@ -22,7 +22,13 @@ private slots:
     // 3 rounds, 1 repeat: the JSON has every field, rounds 1..3, positive times in both modes,
     // and token counts consistent by hand: recompute runs the whole conversation each round,
     // incremental only the new positions (so they add up to the conversation length).
+    // The teardown is logged step by step after the report, and the random model's tokenizer
+    // folder (made under $TMPDIR, here an empty folder of the test's own) is gone afterwards.
     void tiny_random_model_report() {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const QByteArray old_tmpdir = qgetenv("TMPDIR");
+        qputenv("TMPDIR", tmp.path().toLocal8Bit());
         engine::BenchOptions options;
         options.config = "segllm-tiny";
         options.device = "cpu";
@@ -31,7 +37,26 @@ private slots:
         options.width = 160;
         options.height = 128;
         options.seed = 7;
+        QStringList log;
+        options.log = [&log](const std::string& line) { log << QString::fromStdString(line); };
+        int reports = 0;
+        options.on_report = [&](const engine::BenchReport&) {
+            ++reports;
+            log << QStringLiteral("<report>");
+        };
         const engine::BenchReport report = engine::run_bench(options);
+        if (old_tmpdir.isNull()) {
+            qunsetenv("TMPDIR");
+        } else {
+            qputenv("TMPDIR", old_tmpdir);
+        }
+        QCOMPARE(reports, 1);
+        const QStringList tail = log.mid(log.indexOf(QStringLiteral("<report>")));
+        QCOMPARE(tail, (QStringList{QStringLiteral("<report>"), QStringLiteral("session closed"),
+                                    QStringLiteral("model released"),
+                                    QStringLiteral("temporary files removed")}));
+        QCOMPARE(QDir(tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+                 QStringList());
         const nlohmann::json j = nlohmann::json::parse(engine::bench_report_json(report));
 
         QVERIFY(j.contains("open_ms"));

@@ -1,0 +1,40 @@
+# Checks that libstdc++ comes before every LibTorch library among the shared libraries an
+# executable needs (DT_NEEDED order = the order in which the loader looks up a symbol).
+# The libtorch.so of the PyTorch wheels exports an incomplete copy of std::filesystem; when it
+# comes first, std::filesystem::remove_all of a non-empty folder jumps to address 0.
+#   cmake -DREADELF=/usr/bin/readelf -DEXECUTABLES="a;b" -P check_link_order.cmake
+if(NOT READELF)
+    message(FATAL_ERROR "check_link_order: no readelf given (binutils)")
+endif()
+foreach(exe IN LISTS EXECUTABLES)
+    if(NOT EXISTS "${exe}")
+        message(FATAL_ERROR "check_link_order: ${exe} does not exist")
+    endif()
+    execute_process(COMMAND "${READELF}" -d "${exe}" OUTPUT_VARIABLE dynamic
+                    RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "check_link_order: ${READELF} -d ${exe} failed (${rc})")
+    endif()
+    string(REGEX MATCHALL "Shared library: \\[[^]]+\\]" needed "${dynamic}")
+    set(position 0)
+    set(stdcxx -1)
+    set(first_torch -1)
+    foreach(entry IN LISTS needed)
+        string(REGEX REPLACE "Shared library: \\[([^]]+)\\]" "\\1" lib "${entry}")
+        if(lib MATCHES "^libstdc\\+\\+\\.so" AND stdcxx EQUAL -1)
+            set(stdcxx ${position})
+        elseif(lib MATCHES "^lib(torch|c10)" AND first_torch EQUAL -1)
+            set(first_torch ${position})
+        endif()
+        math(EXPR position "${position} + 1")
+    endforeach()
+    string(REPLACE ";" " " needed_text "${needed}")
+    if(first_torch EQUAL -1)
+        message(FATAL_ERROR "check_link_order: ${exe} needs no LibTorch library: ${needed_text}")
+    endif()
+    if(stdcxx EQUAL -1 OR stdcxx GREATER first_torch)
+        message(FATAL_ERROR "check_link_order: in ${exe} libstdc++ does not come before "
+                            "LibTorch (position ${stdcxx} vs ${first_torch}): ${needed_text}")
+    endif()
+    message(STATUS "${exe}: libstdc++ at ${stdcxx}, first LibTorch library at ${first_torch}")
+endforeach()
