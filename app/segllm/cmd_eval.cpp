@@ -33,6 +33,11 @@ const std::vector<OptionSpec>& eval_options() {
          "corrected history: after each round its mask is replaced by the ground truth (as an "
          "annotator fixing every answer), so [k] names the true object",
          ""},
+        {"errors", "",
+         "error analysis: per relation type, the share of rounds whose mask is the target, an "
+         "instance their [k] names, another earlier answer or something else (IoU > 0.5), and "
+         "whether the target is among the decoder's candidates",
+         ""},
         {"json", "FILE", "also write the scores as JSON", ""},
         {"generated", "N",
          "score N generated conversations in memory (no BENCH_DIR; as gen-bench draws them)", ""},
@@ -52,7 +57,7 @@ int run_eval(const std::vector<std::string>& argv) {
     if (args.flag("help")) {
         std::printf(
             "Usage: segllm eval BENCH_DIR [--model DIR] [--max-rounds N] [--no-mask-memory]\n"
-            "                   [--corrected] [--json FILE] [--device auto|cpu|cuda]\n"
+            "                   [--corrected] [--errors] [--json FILE] [--device auto|cpu|cuda]\n"
             "       segllm eval --generated N [--seed S] [--gen-min-rounds R] [--gen-max-rounds "
             "R]\n"
             "                   [--size WxH|mixed] [the options above]\n\n"
@@ -105,6 +110,7 @@ int run_eval(const std::vector<std::string>& argv) {
     options.session.mask_memory = !args.flag("no-mask-memory");
     options.session.incremental = !args.flag("recompute");
     options.corrected_history = args.flag("corrected");
+    options.error_analysis = args.flag("errors");
     const bool terminal = isatty(fileno(stderr)) != 0;
     const auto start = std::chrono::steady_clock::now();
     options.progress = [&](int done, int total) {

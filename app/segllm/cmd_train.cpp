@@ -32,6 +32,10 @@ const std::vector<OptionSpec>& train_options() {
          "weight of the selection term: cross-entropy over the queries that ranks the matched "
          "query first (0: off, as the reference)",
          "2"},
+        {"select-pair", "W",
+         "weight of the pair term: on a round with [k], the query of the instance [k] names must "
+         "score below the answer's query on the target's tokens (0: off)",
+         "0"},
         {"clip-pretrain", "N",
          "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
          "none, the tower is trained jointly)",
@@ -144,6 +148,11 @@ int run_train(const std::vector<std::string>& argv) {
     if (!(options.select_weight >= 0)) {
         throw Error("option '--select' expects a weight of 0 or more, got " + args.value("select"));
     }
+    options.select_pair_weight = args.number("select-pair");
+    if (!(options.select_pair_weight >= 0)) {
+        throw Error("option '--select-pair' expects a weight of 0 or more, got " +
+                    args.value("select-pair"));
+    }
     const long long clip_steps = args.integer("clip-pretrain");
     if (clip_steps < 0) {
         throw Error("option '--clip-pretrain' expects 0 or more steps, got " +
@@ -213,16 +222,18 @@ int run_train(const std::vector<std::string>& argv) {
         elapsed += r.seconds;
         const double per_step = elapsed / static_cast<double>(r.step - first);
         const double eta = per_step * static_cast<double>(trainer.options().steps - r.step);
-        std::fprintf(stderr,
-                     "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-                     "dice %.4f select %.4f ground %.4f query %.4f, probe colour %.2f kind %.2f)  "
-                     "lr %.2e  %.2f "
-                     "s/step  ETA %s\n",
-                     static_cast<long long>(r.step),
-                     static_cast<long long>(trainer.options().steps), r.loss.total, r.loss.lm,
-                     r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice, r.loss.select,
-                     r.loss.grounding, r.loss.query_probe, r.loss.probe_colour_accuracy,
-                     r.loss.probe_kind_accuracy, r.lr, per_step, duration_text(eta).c_str());
+        std::fprintf(
+            stderr,
+            "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
+            "dice %.4f select %.4f pair %.4f ground %.4f query %.4f, probe colour %.2f kind "
+            "%.2f)  "
+            "lr %.2e  %.2f "
+            "s/step  ETA %s\n",
+            static_cast<long long>(r.step), static_cast<long long>(trainer.options().steps),
+            r.loss.total, r.loss.lm, r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice,
+            r.loss.select, r.loss.select_pair, r.loss.grounding, r.loss.query_probe,
+            r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy, r.lr, per_step,
+            duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

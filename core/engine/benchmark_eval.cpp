@@ -8,6 +8,7 @@
 #endif
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 namespace segllm::engine {
@@ -20,8 +21,20 @@ struct EvalRound {
     std::string prompt;
     bool scored = false;
     std::string type;
+    std::vector<int> references;  // the k of every [k] in the prompt (1-based rounds)
     std::function<Mask(int width, int height)> truth;
 };
+
+// Whether one of the instance's ranked candidates has IoU > 0.5 with the truth.
+bool target_among_candidates(const Session& session, int id, const Mask& truth) {
+    const std::vector<Candidate> candidates = session.candidates(id);
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+        if (mask_iou(session.candidate_mask(id, k), truth) > 0.5) {
+            return true;
+        }
+    }
+    return false;
+}
 
 // Asks the rounds (at most options.max_rounds of them) in order in the session, whose image is
 // open, and adds each scored one to `scores` under its 1-based round number.
@@ -31,6 +44,7 @@ void score_rounds(Session& session, const std::vector<EvalRound>& rounds,
     if (options.max_rounds > 0) {
         n = std::min(n, static_cast<std::size_t>(options.max_rounds));
     }
+    std::vector<std::optional<Mask>> truths(n);  // of the scored rounds, for the error analysis
     for (std::size_t r = 0; r < n; ++r) {
         const EvalRound& round = rounds[r];
         const RoundResult result = session.ask(round.prompt, {}, ask);
@@ -39,6 +53,22 @@ void score_rounds(Session& session, const std::vector<EvalRound>& rounds,
         }
         const Mask truth = round.truth(session.image_width(), session.image_height());
         scores.add(static_cast<int>(r + 1), round.type, result.mask, truth);
+        if (options.error_analysis) {
+            std::vector<const Mask*> referenced;
+            std::vector<const Mask*> earlier;
+            for (std::size_t e = 0; e < r; ++e) {
+                if (!truths[e]) {
+                    continue;
+                }
+                const bool named = std::find(round.references.begin(), round.references.end(),
+                                             static_cast<int>(e + 1)) != round.references.end();
+                (named ? referenced : earlier).push_back(&*truths[e]);
+            }
+            scores.add_outcome(round.type,
+                               classify_outcome(result.mask, truth, referenced, earlier),
+                               target_among_candidates(session, result.instance_id, truth));
+            truths[r] = truth;
+        }
         if (options.corrected_history) {
             session.correct_mask(result.instance_id, truth);
         }
@@ -67,6 +97,7 @@ BenchmarkScores evaluate_benchmark(const Engine& engine,
                 r.prompt = round.prompt;
                 r.scored = !round.mask_path.empty();
                 r.type = round.type ? synth::relation_type_name(*round.type) : "";
+                r.references = round.references;
                 const std::string mask_path = round.mask_path;
                 r.truth = [mask_path](int width, int height) {
                     return synth::read_png_mask(mask_path, width, height);
@@ -116,6 +147,7 @@ BenchmarkScores evaluate_generated(const Engine& engine, const synth::BenchmarkO
                 r.prompt = round.prompt;
                 r.scored = true;
                 r.type = synth::relation_type_name(round.type);
+                r.references = round.references;
                 const Mask& answer =
                     c.scene.instances.at(static_cast<std::size_t>(round.answer)).mask;
                 r.truth = [&answer, &name](int width, int height) {

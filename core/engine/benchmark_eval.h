@@ -23,6 +23,11 @@ struct EvalOptions {
     // so [k] names the true object and each round measures the reasoning of that round alone.
     // Off: the synthetic world's autoregressive scoring ([k] is the model's own output).
     bool corrected_history = false;
+    // Error analysis: for every scored round, whether the prediction is the target, an instance
+    // named by the round's [k], another earlier round's answer or something else, and whether
+    // the target is among the decoder's ranked candidates (BenchmarkScores::outcomes). It uses
+    // the ground truths of the earlier rounds (their answers), not the scene's other objects.
+    bool error_analysis = false;
     // Called after each conversation with (done, total).
     std::function<void(int, int)> progress;
     const std::atomic<bool>* cancel = nullptr;  // checked between rounds (throws Cancelled)

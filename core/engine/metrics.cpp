@@ -84,6 +84,82 @@ void BenchmarkScores::add(int round, const std::string& type, const Mask& predic
     merge(overall);
 }
 
+void OutcomeTally::add(RoundOutcome outcome, bool target_among_candidates) {
+    ++rounds;
+    switch (outcome) {
+        case RoundOutcome::target:
+            ++target;
+            break;
+        case RoundOutcome::referenced:
+            ++referenced;
+            break;
+        case RoundOutcome::earlier:
+            ++earlier;
+            break;
+        case RoundOutcome::elsewhere:
+            ++elsewhere;
+            break;
+    }
+    if (target_among_candidates) {
+        ++candidate;
+    }
+}
+
+RoundOutcome classify_outcome(const Mask& prediction, const Mask& truth,
+                              const std::vector<const Mask*>& referenced,
+                              const std::vector<const Mask*>& earlier) {
+    constexpr double kHit = 0.5;
+    if (mask_iou(prediction, truth) > kHit) {
+        return RoundOutcome::target;
+    }
+    for (const Mask* m : referenced) {
+        if (mask_iou(prediction, *m) > kHit) {
+            return RoundOutcome::referenced;
+        }
+    }
+    for (const Mask* m : earlier) {
+        if (mask_iou(prediction, *m) > kHit) {
+            return RoundOutcome::earlier;
+        }
+    }
+    return RoundOutcome::elsewhere;
+}
+
+void BenchmarkScores::add_outcome(const std::string& type, RoundOutcome outcome,
+                                  bool target_among_candidates) {
+    has_outcomes = true;
+    if (!type.empty()) {
+        outcomes[type].add(outcome, target_among_candidates);
+    }
+    overall_outcome.add(outcome, target_among_candidates);
+}
+
+namespace {
+
+nlohmann::ordered_json outcome_json(const OutcomeTally& t) {
+    nlohmann::ordered_json j;
+    j["rounds"] = t.rounds;
+    j["target"] = t.target;
+    j["referenced"] = t.referenced;
+    j["earlier"] = t.earlier;
+    j["elsewhere"] = t.elsewhere;
+    j["candidate"] = t.candidate;
+    return j;
+}
+
+std::string outcome_row(const std::string& name, const OutcomeTally& t) {
+    const auto share = [&t](int n) {
+        return t.rounds > 0 ? static_cast<double>(n) / t.rounds : 0.0;
+    };
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-14s %7.2f %7.2f %7.2f %7.2f %7.2f %7d\n", name.c_str(),
+                  share(t.target), share(t.referenced), share(t.earlier), share(t.elsewhere),
+                  share(t.candidate), t.rounds);
+    return line;
+}
+
+}  // namespace
+
 std::string BenchmarkScores::to_json() const {
     nlohmann::ordered_json j;
     j["rounds"] = nlohmann::ordered_json::array();
@@ -100,6 +176,13 @@ std::string BenchmarkScores::to_json() const {
         j["types"][type] = tally_json(t);
     }
     j["overall"] = tally_json(overall);
+    if (has_outcomes) {
+        j["outcomes"] = nlohmann::ordered_json::object();
+        for (const auto& [type, t] : outcomes) {
+            j["outcomes"][type] = outcome_json(t);
+        }
+        j["outcomes"]["overall"] = outcome_json(overall_outcome);
+    }
     return j.dump(2) + "\n";
 }
 
@@ -113,6 +196,15 @@ std::string BenchmarkScores::to_table() const {
         out += tally_row(type, t);
     }
     out += "\n" + tally_row("overall", overall);
+    if (has_outcomes) {
+        out +=
+            "\n  what was segmented (share of rounds; IoU > 0.5 with it):\n"
+            "  type            target  [k]obj earlier   other  in-cand  rounds\n";
+        for (const auto& [type, t] : outcomes) {
+            out += outcome_row(type, t);
+        }
+        out += "\n" + outcome_row("overall", overall_outcome);
+    }
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace segllm::engine {
 
@@ -31,19 +32,50 @@ struct IouTally {
     double giou() const;
 };
 
+// What a prediction segmented, for the error analysis of a benchmark run (IoU > 0.5 with):
+// the target; else an instance that the round's [k] names (its ground truth); else the answer of
+// another earlier round; else something else (another object, a fragment, background).
+enum class RoundOutcome { target, referenced, earlier, elsewhere };
+
+// Counts of one group of rounds in the error analysis.
+struct OutcomeTally {
+    int rounds = 0;
+    int target = 0;
+    int referenced = 0;
+    int earlier = 0;
+    int elsewhere = 0;
+    int candidate = 0;  // rounds where one of the decoder's ranked candidates has IoU > 0.5
+
+    void add(RoundOutcome outcome, bool target_among_candidates);
+};
+
+// The outcome of a prediction given the round's truth, the truths of the instances its [k]
+// name and those of the other earlier rounds (all the prediction's size).
+RoundOutcome classify_outcome(const Mask& prediction, const Mask& truth,
+                              const std::vector<const Mask*>& referenced,
+                              const std::vector<const Mask*>& earlier);
+
 // Scores of a benchmark run.
 struct BenchmarkScores {
     std::map<int, IouTally> rounds;         // by 1-based round index
     std::map<std::string, IouTally> types;  // by relation type name ("positional", ...)
     IouTally overall;
+    // Error analysis (only when asked): by relation type name, and over all rounds.
+    std::map<std::string, OutcomeTally> outcomes;
+    OutcomeTally overall_outcome;
+    bool has_outcomes = false;
 
     // Adds round `round`'s prediction; `type` may be empty (not counted per type).
     void add(int round, const std::string& type, const Mask& prediction, const Mask& truth);
+    // Adds a round's outcome to the error analysis (and sets has_outcomes).
+    void add_outcome(const std::string& type, RoundOutcome outcome, bool target_among_candidates);
     // {"rounds": [{"round": 1, "ciou": .., "giou": .., "count": ..}, ...],
     //  "types": {"positional": {"ciou": .., "giou": .., "count": ..}, ...},
-    //  "overall": {"ciou": .., "giou": .., "count": ..}} (two-space indent, trailing newline).
+    //  "overall": {"ciou": .., "giou": .., "count": ..}} (two-space indent, trailing newline);
+    // with the error analysis also "outcomes": {"positional": {"rounds": .., "target": ..,
+    // "referenced": .., "earlier": .., "elsewhere": .., "candidate": ..}, ..., "overall": {..}}.
     std::string to_json() const;
-    // Human-readable tables: per round, per type, overall.
+    // Human-readable tables: per round, per type, overall (and the error analysis, as shares).
     std::string to_table() const;
 };
 

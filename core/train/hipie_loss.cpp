@@ -92,17 +92,18 @@ std::vector<std::int64_t> assign(const at::Tensor& cost) {
 
 at::Tensor HipieLossTerms::weighted(const HipieLossWeights& w) const {
     return w.loss_class * cls + w.loss_l1 * l1 + w.loss_giou * giou + w.loss_mask * mask +
-           w.loss_dice * dice + w.loss_iou * iou + w.loss_select * select;
+           w.loss_dice * dice + w.loss_iou * iou + w.loss_select * select +
+           w.loss_select_pair * select_pair;
 }
 
 HipieLossTerms HipieLossTerms::operator+(const HipieLossTerms& o) const {
-    return {cls + o.cls,   l1 + o.l1,   giou + o.giou,    mask + o.mask,
-            dice + o.dice, iou + o.iou, select + o.select};
+    return {cls + o.cls,   l1 + o.l1,   giou + o.giou,     mask + o.mask,
+            dice + o.dice, iou + o.iou, select + o.select, select_pair + o.select_pair};
 }
 
 HipieLossTerms HipieLossTerms::zeros(const at::TensorOptions& options) {
     const at::Tensor z = at::zeros({}, options);
-    return {z, z, z, z, z, z, z};
+    return {z, z, z, z, z, z, z, z};
 }
 
 at::Tensor box_cxcywh_to_xyxy(const at::Tensor& boxes) {
@@ -230,6 +231,12 @@ HipieLossTerms layer_loss(const HipieLayerPrediction& pred, const std::vector<Hi
                 .narrow(1, targets[i].token_begin, targets[i].token_end - targets[i].token_begin)
                 .mean(1);
         out.select = out.select - at::log_softmax(scores, 0)[queries[i]];
+        for (size_t j = 0; j < targets.size(); ++j) {
+            if (j != i) {
+                out.select_pair =
+                    out.select_pair + at::softplus(scores[queries[j]] - scores[queries[i]]);
+            }
+        }
     }
     if (!targets.empty()) {
         const at::Tensor index =

@@ -35,6 +35,12 @@ struct HipieLossWeights {
     // focal loss scores every (query, token) pair on its own; this term ranks the matched query
     // above the others, which is what the selection rule needs.
     double loss_select = 0.0;
+    // Pair term (ours; 0 = off): for a <seg> with two targets (reference and target object),
+    // softplus(s_i[q_j] - s_i[q_i]) for each target i and the other target's matched query q_j,
+    // s_i being every query's mean logit on target i's tokens. The selection rule picks the best
+    // query on the target's tokens, and the query it wrongly picks most often is the one of the
+    // instance that [k] names (eval --errors); this term ranks that query below the answer.
+    double loss_select_pair = 0.0;
     double focal_alpha = 0.25;
     double focal_gamma = 2.0;
 };
@@ -57,7 +63,7 @@ struct HipieLayerPrediction {
 
 // Un-normalised loss sums (scalar tensors; zero where a part is absent).
 struct HipieLossTerms {
-    at::Tensor cls, l1, giou, mask, dice, iou, select;
+    at::Tensor cls, l1, giou, mask, dice, iou, select, select_pair;
     // Sum of the terms times their weights.
     at::Tensor weighted(const HipieLossWeights& w) const;
     // Element-wise sum of two sets of terms.
@@ -99,7 +105,9 @@ std::vector<std::int64_t> match_queries(const HipieLayerPrediction& pred,
 // (1 - GIoU) summed over the matched pairs; mask = per-pixel focal averaged over pixels, and
 // dice, summed over matched pairs; iou = BCE of the IoU head summed over all queries (target:
 // IoU of the detached predicted box with its target, 0 unmatched); select = sum over the targets of
-// -log softmax over the queries of the mean logit on the target's tokens, at the matched query.
+// -log softmax over the queries of the mean logit on the target's tokens, at the matched query;
+// select_pair = sum over ordered pairs (i, j != i) of targets of softplus(s_i[q_j] - s_i[q_i]),
+// s_i = the mean logits on target i's tokens, q = the matched queries.
 HipieLossTerms layer_loss(const HipieLayerPrediction& pred, const std::vector<HipieTarget>& targets,
                           const std::vector<std::int64_t>& queries,
                           const HipieLossWeights& weights);

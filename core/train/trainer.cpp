@@ -420,6 +420,7 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             bd.dice = layers.dice.item<double>() / n;
             bd.iou = layers.iou.item<double>() / n;
             bd.select = layers.select.item<double>() / n;
+            bd.select_pair = layers.select_pair.item<double>() / n;
             bd.proposal = proposals.weighted(w).item<double>() / n;
         }
         if (grounding_weight > 0 && m.grounding_probe) {
@@ -516,6 +517,7 @@ LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t tota
         sum.grounding += f * p.grounding;
         sum.query_probe += f * p.query_probe;
         sum.select += f * p.select;
+        sum.select_pair += f * p.select_pair;
         sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
         sum.probe_kind_accuracy += f * p.probe_kind_accuracy;
         sum.targets += p.targets;
@@ -554,6 +556,8 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.mask_memory = state.at("mask_memory").get<bool>();
             options_.grounding_weight = state.value("grounding_weight", 0.0);
             options_.select_weight = state.value("select_weight", options_.select_weight);
+            options_.select_pair_weight =
+                state.value("select_pair_weight", options_.select_pair_weight);
             options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
             options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
             // Keys that a state of an older trainer lacks keep the given options.
@@ -653,6 +657,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         freeze_clip();
     }
     weights_.loss_select = options_.select_weight;  // final once a resumed state is read
+    weights_.loss_select_pair = options_.select_pair_weight;
 }
 
 SampleOptions Trainer::sample_options() const {
@@ -768,7 +773,7 @@ StepReport Trainer::step() {
 void Trainer::append_log(const StepReport& r) const {
     static const char* const header =
         "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
-        "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select";
+        "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair";
     const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
     bool fresh = !fs::exists(path);
     if (!fresh) {
@@ -800,11 +805,11 @@ void Trainer::append_log(const StepReport& r) const {
     char line[512];
     std::snprintf(line, sizeof line,
                   "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6f,%.4f,%.4f,%.6g,"
-                  "%.4f,%.3f,%.6f\n",
+                  "%.4f,%.3f,%.6f,%.6f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
                   l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.query_probe,
                   l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds,
-                  l.select);
+                  l.select, l.select_pair);
     out << line;
 }
 
@@ -874,6 +879,7 @@ void Trainer::save() const {
                             {"clip_frozen", clip_frozen_},
                             {"grounding_weight", options_.grounding_weight},
                             {"select_weight", options_.select_weight},
+                            {"select_pair_weight", options_.select_pair_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},
                             {"probe_only_steps", options_.probe_only_steps},
                             {"mixed_size_fraction", options_.mixed_size_fraction},

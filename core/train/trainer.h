@@ -74,7 +74,7 @@ at::Device training_device(const std::string& name);
 // Per-term losses of one forward (plain numbers, for the log).
 struct LossBreakdown {
     double total = 0, lm = 0, cls = 0, l1 = 0, giou = 0, mask = 0, dice = 0, iou = 0, proposal = 0,
-           seg_l2 = 0, grounding = 0, query_probe = 0, select = 0;
+           seg_l2 = 0, grounding = 0, query_probe = 0, select = 0, select_pair = 0;
     // Grounding-probe accuracies over the probed halves (colour and kind of the named object;
     // halves whose attribute is unknown are not counted); 0 when the probe is off.
     double probe_colour_accuracy = 0, probe_kind_accuracy = 0;
@@ -115,6 +115,10 @@ struct TrainerOptions {
     double grounding_weight = 1.0;  // weight of the grounding-probe loss (0: off)
     // Weight of the selection term (HipieLossWeights::loss_select; 0: off, as the reference).
     double select_weight = 0.0;
+    // Weight of the pair term (HipieLossWeights::loss_select_pair; 0: off): on a <seg> with a
+    // reference, the query of the instance [k] names must score below the answer's query on the
+    // target's tokens (and the other way round on the reference's tokens).
+    double select_pair_weight = 0.0;
     // Fraction of the steps (from the start) in which the HIPIE losses do not reach the LLM
     // through the <seg> tokens: the LLM learns to ground from the probe first, and HIPIE learns
     // to read the tokens, before the end-to-end phase.

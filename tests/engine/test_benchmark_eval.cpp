@@ -12,15 +12,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "core/engine/benchmark_eval.h"
 #include "core/engine/engine.h"
+#include "core/engine/metrics.h"
 #include "core/synth/benchmark_files.h"
 
 namespace fs = std::filesystem;
@@ -271,6 +274,72 @@ private slots:
                                  QString::fromStdString(model_dir_), "--corrected"});
         QCOMPARE(cli.code, 0);
         QVERIFY2(cli.out.contains(QStringLiteral("history corrected")), qPrintable(cli.out));
+    }
+
+    // --errors: each round's outcome equals the classification of a session driven by hand
+    // (the truths of the rounds its [k] name vs the other earlier rounds), the target-among-
+    // candidates flag equals a scan of the session's candidates, and the scores are unchanged.
+    void errorAnalysis() {
+        const auto entries = segllm::synth::read_benchmark(bench_);
+        std::map<std::string, segllm::engine::OutcomeTally> expected;
+        int named_rounds = 0;
+        for (const auto& entry : entries) {
+            segllm::engine::Session session(*engine_);
+            session.open_image(entry.image_path);
+            std::vector<segllm::Mask> truths;
+            for (std::size_t r = 0; r < entry.rounds.size(); ++r) {
+                const auto& round = entry.rounds[r];
+                const auto result = session.ask(round.prompt);
+                const segllm::Mask truth = segllm::synth::read_png_mask(
+                    round.mask_path, session.image_width(), session.image_height());
+                std::vector<const segllm::Mask*> named, earlier;
+                for (std::size_t e = 0; e < r; ++e) {
+                    const bool is_named =
+                        std::count(round.references.begin(), round.references.end(),
+                                   static_cast<int>(e + 1)) > 0;
+                    (is_named ? named : earlier).push_back(&truths[e]);
+                }
+                named_rounds += named.empty() ? 0 : 1;
+                bool found = false;
+                for (std::size_t k = 0; k < session.candidates(result.instance_id).size(); ++k) {
+                    found =
+                        found || segllm::engine::mask_iou(
+                                     session.candidate_mask(result.instance_id, k), truth) > 0.5;
+                }
+                expected[segllm::synth::relation_type_name(*round.type)].add(
+                    segllm::engine::classify_outcome(result.mask, truth, named, earlier), found);
+                truths.push_back(truth);
+            }
+        }
+        QVERIFY(named_rounds > 0);  // the fixture has rounds with [k]
+        segllm::engine::EvalOptions options;
+        options.error_analysis = true;
+        const auto analysed = segllm::engine::evaluate_benchmark(*engine_, entries, options);
+        QVERIFY(analysed.has_outcomes);
+        QCOMPARE(analysed.outcomes.size(), expected.size());
+        int rounds = 0;
+        for (const auto& [type, want] : expected) {
+            const auto& got = analysed.outcomes.at(type);
+            QCOMPARE(got.rounds, want.rounds);
+            QCOMPARE(got.target, want.target);
+            QCOMPARE(got.referenced, want.referenced);
+            QCOMPARE(got.earlier, want.earlier);
+            QCOMPARE(got.elsewhere, want.elsewhere);
+            QCOMPARE(got.candidate, want.candidate);
+            QCOMPARE(got.target + got.referenced + got.earlier + got.elsewhere, got.rounds);
+            rounds += got.rounds;
+        }
+        QCOMPARE(analysed.overall_outcome.rounds, total_rounds_);
+        QCOMPARE(rounds, total_rounds_);
+        const auto plain = segllm::engine::evaluate_benchmark(*engine_, entries, {});
+        QVERIFY(!plain.has_outcomes);
+        QCOMPARE(analysed.overall.intersection, plain.overall.intersection);
+        QCOMPARE(analysed.overall.union_, plain.overall.union_);
+
+        const Run cli = run_cli({"eval", QString::fromStdString(bench_), "--model",
+                                 QString::fromStdString(model_dir_), "--errors"});
+        QCOMPARE(cli.code, 0);
+        QVERIFY2(cli.out.contains(QStringLiteral("what was segmented")), qPrintable(cli.out));
     }
 
     void generatedCountRefused() {

@@ -115,6 +115,69 @@ private slots:
         QCOMPARE(j["overall"]["giou"].get<double>(), (1.0 / 7.0 + 0.0 + 1.0) / 3.0);
         QCOMPARE(j["overall"]["count"].get<int>(), 3);
         QVERIFY(s.to_table().find("positional") != std::string::npos);
+        // No error analysis asked: no "outcomes" and no outcome table.
+        QVERIFY(!j.contains("outcomes"));
+        QVERIFY(s.to_table().find("what was segmented") == std::string::npos);
+    }
+
+    // What a prediction segmented: IoU > 0.5 with the target first, then with an instance the
+    // round's [k] names, then with another earlier answer; exactly 0.5 is not a hit.
+    void outcomeClassification() {
+        using segllm::engine::classify_outcome;
+        using segllm::engine::RoundOutcome;
+        const Mask target = mask_of({"##....", "##....", "......"});
+        const Mask named = mask_of({"....##", "....##", "......"});
+        const Mask other = mask_of({"......", "......", "######"});
+        // 3 of `named`'s 4 pixels and nothing else (IoU 3/4 with `named`, 0 with `other`).
+        const Mask near_named = mask_of({"....##", ".....#", "......"});
+        const Mask half_target = mask_of({"#.....", "#.....", "......"});  // IoU exactly 0.5
+        const std::vector<const Mask*> refs = {&named};
+        const std::vector<const Mask*> earlier = {&other};
+        QCOMPARE(classify_outcome(target, target, refs, earlier), RoundOutcome::target);
+        QCOMPARE(classify_outcome(near_named, target, refs, earlier), RoundOutcome::referenced);
+        QCOMPARE(classify_outcome(other, target, refs, earlier), RoundOutcome::earlier);
+        QCOMPARE(classify_outcome(half_target, target, refs, earlier), RoundOutcome::elsewhere);
+        // The same prediction as an earlier answer that the round does not name.
+        QCOMPARE(classify_outcome(near_named, target, {}, {&other, &named}), RoundOutcome::earlier);
+        // The target wins over a named instance that is the same object.
+        QCOMPARE(classify_outcome(target, target, {&target}, {}), RoundOutcome::target);
+        QCOMPARE(classify_outcome(mask_of({"......", "......", "......"}), target, refs, earlier),
+                 RoundOutcome::elsewhere);
+    }
+
+    // The analysis in the JSON (counts per type and overall) and in the table (shares).
+    void outcomeReport() {
+        using segllm::engine::RoundOutcome;
+        BenchmarkScores s;
+        s.add_outcome("positional", RoundOutcome::referenced, true);
+        s.add_outcome("positional", RoundOutcome::target, true);
+        s.add_outcome("positional", RoundOutcome::elsewhere, false);
+        s.add_outcome("absolute", RoundOutcome::earlier, true);
+        s.add_outcome("", RoundOutcome::target, false);  // no type: only in "overall"
+        QVERIFY(s.has_outcomes);
+        const auto j = nlohmann::json::parse(s.to_json());
+        const auto& p = j["outcomes"]["positional"];
+        QCOMPARE(p["rounds"].get<int>(), 3);
+        QCOMPARE(p["target"].get<int>(), 1);
+        QCOMPARE(p["referenced"].get<int>(), 1);
+        QCOMPARE(p["earlier"].get<int>(), 0);
+        QCOMPARE(p["elsewhere"].get<int>(), 1);
+        QCOMPARE(p["candidate"].get<int>(), 2);
+        QCOMPARE(j["outcomes"]["absolute"]["earlier"].get<int>(), 1);
+        const auto& o = j["outcomes"]["overall"];
+        QCOMPARE(o["rounds"].get<int>(), 5);
+        QCOMPARE(o["target"].get<int>(), 2);
+        QCOMPARE(o["candidate"].get<int>(), 3);
+        QCOMPARE(j["outcomes"].size(), std::size_t{3});
+        const std::string table = s.to_table();
+        QVERIFY(table.find("what was segmented") != std::string::npos);
+        // positional: target 1/3, [k] 1/3, earlier 0, other 1/3, candidates 2/3, 3 rounds.
+        QVERIFY2(table.find("  positional        0.33    0.33    0.00    0.33    0.67       3") !=
+                     std::string::npos,
+                 table.c_str());
+        QVERIFY2(table.find("  overall           0.40    0.20    0.20    0.20    0.60       5") !=
+                     std::string::npos,
+                 table.c_str());
     }
 
     void overlay() {

@@ -289,6 +289,19 @@ private slots:
         w.loss_select = 3.0;
         QVERIFY(std::abs(terms.weighted(w).item<double>() - without - 3.0 * (first + second)) <
                 1e-4);
+
+        // The pair term: on target 0's tokens the other target's query (1, mean 0) against the
+        // matched query (2, mean 0): softplus(0) = ln 2; on target 1's tokens query 2 (-2)
+        // against query 1 (3): softplus(-5).
+        const double pair = std::log(2.0) + std::log1p(std::exp(-5.0));
+        QCOMPARE(w.loss_select_pair, 0.0);  // off unless asked
+        QVERIFY(std::abs(terms.select_pair.item<double>() - pair) < 1e-5);
+        const double with_select = terms.weighted(w).item<double>();
+        w.loss_select_pair = 4.0;
+        QVERIFY(std::abs(terms.weighted(w).item<double>() - with_select - 4.0 * pair) < 1e-4);
+        // One target: no pair.
+        const HipieLossTerms single = layer_loss(pred, {targets[1]}, {1}, w);
+        QCOMPARE(single.select_pair.item<double>(), 0.0);
     }
 
     void loss_has_gradients() {

@@ -240,6 +240,7 @@ private slots:
         TrainerOptions o = small_options(dir.path());
         o.steps = 4;
         o.select_weight = 1.5;
+        o.select_pair_weight = 2.5;
         Trainer first(o);
         first.step();
         first.step();
@@ -258,6 +259,7 @@ private slots:
         o.resume = true;
         o.seed = 999;         // ignored: the run's own seed is read back
         o.select_weight = 0;  // likewise
+        o.select_pair_weight = 0;
         // A loss log written by an older trainer (other columns) is kept beside the new one.
         const std::string log = o.run_dir + "/loss_log.csv";
         {
@@ -270,6 +272,7 @@ private slots:
         QCOMPARE(second.step_count(), std::int64_t{2});
         QCOMPARE(second.options().seed, std::uint64_t{5});
         QCOMPARE(second.options().select_weight, 1.5);
+        QCOMPARE(second.options().select_pair_weight, 2.5);
         const auto loaded = second.model().named_tensors();
         QCOMPARE(loaded.size(), saved.size());
         for (size_t i = 0; i < saved.size(); ++i) {
