@@ -32,7 +32,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -213,41 +212,15 @@ void reset_gpu_peak(const at::Device& device) {
 #endif
 }
 
-#ifdef SEGLLM_BENCH_CUDA_STATS
-// The allocator's statistics are returned by value into a buffer with room to spare behind it:
-// if the library's DeviceStats is larger than the one in the headers this build saw, the
-// extra bytes land in the slack (and are reported) instead of on the caller's stack.
-using DeviceStats = decltype(c10::cuda::CUDACachingAllocator::getDeviceStats(0));
-struct GuardedStats {
-    DeviceStats stats;
-    unsigned char slack[4096];
-};
-#endif
-
-double gpu_peak_mb(const at::Device& device, const BenchOptions& options) {
+double gpu_peak_mb(const at::Device& device) {
 #ifdef SEGLLM_BENCH_CUDA_STATS
     if (device.is_cuda()) {
-        constexpr unsigned char kPattern = 0xA5;
-        auto guarded = std::make_unique<GuardedStats>();
-        std::memset(guarded->slack, kPattern, sizeof guarded->slack);
-        new (&guarded->stats) DeviceStats(c10::cuda::CUDACachingAllocator::getDeviceStats(
-            device.index() < 0 ? 0 : device.index()));
-        std::size_t written = 0;
-        for (std::size_t i = 0; i < sizeof guarded->slack; ++i) {
-            if (guarded->slack[i] != kPattern) {
-                written = i + 1;
-            }
-        }
-        if (written > 0) {
-            say(options, "warning: the CUDA allocator wrote " + std::to_string(written) +
-                             " bytes past DeviceStats (" + std::to_string(sizeof guarded->stats) +
-                             " bytes in these headers): LibTorch headers and library differ");
-        }
-        return static_cast<double>(guarded->stats.allocated_bytes[0].peak) / (1024.0 * 1024.0);
+        const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(
+            device.index() < 0 ? 0 : device.index());
+        return static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0);
     }
 #else
     (void)device;
-    (void)options;
 #endif
     return -1.0;
 }
@@ -588,7 +561,7 @@ BenchReport run_bench(const BenchOptions& options) {
         say(options, "operator profile done");
     }
     report.peak_rss_mb = peak_rss_mb();
-    report.peak_gpu_mb = gpu_peak_mb(device, options);
+    report.peak_gpu_mb = gpu_peak_mb(device);
 
     if (options.floor) {
         // The LLM decoder layers (+ final norm) are read once per round; the embedding table
