@@ -127,7 +127,6 @@ RoundOutcome classify_outcome(const Mask& prediction, const Mask& truth,
 
 void BenchmarkScores::add_outcome(const std::string& type, RoundOutcome outcome,
                                   bool target_among_candidates) {
-    has_outcomes = true;
     if (!type.empty()) {
         outcomes[type].add(outcome, target_among_candidates);
     }
@@ -176,7 +175,7 @@ std::string BenchmarkScores::to_json() const {
         j["types"][type] = tally_json(t);
     }
     j["overall"] = tally_json(overall);
-    if (has_outcomes) {
+    if (has_outcomes()) {
         j["outcomes"] = nlohmann::ordered_json::object();
         for (const auto& [type, t] : outcomes) {
             j["outcomes"][type] = outcome_json(t);
@@ -196,7 +195,7 @@ std::string BenchmarkScores::to_table() const {
         out += tally_row(type, t);
     }
     out += "\n" + tally_row("overall", overall);
-    if (has_outcomes) {
+    if (has_outcomes()) {
         out +=
             "\n  what was segmented (share of rounds; IoU > 0.5 with it):\n"
             "  type            target  [k]obj earlier   other  in-cand  rounds\n";

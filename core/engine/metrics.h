@@ -63,11 +63,12 @@ struct BenchmarkScores {
     // Error analysis (only when asked): by relation type name, and over all rounds.
     std::map<std::string, OutcomeTally> outcomes;
     OutcomeTally overall_outcome;
-    bool has_outcomes = false;
+    // Whether the error analysis was run (any outcome added).
+    bool has_outcomes() const { return overall_outcome.rounds > 0; }
 
     // Adds round `round`'s prediction; `type` may be empty (not counted per type).
     void add(int round, const std::string& type, const Mask& prediction, const Mask& truth);
-    // Adds a round's outcome to the error analysis (and sets has_outcomes).
+    // Adds a round's outcome to the error analysis (by type when `type` is not empty, and overall).
     void add_outcome(const std::string& type, RoundOutcome outcome, bool target_among_candidates);
     // {"rounds": [{"round": 1, "ciou": .., "giou": .., "count": ..}, ...],
     //  "types": {"positional": {"ciou": .., "giou": .., "count": ..}, ...},

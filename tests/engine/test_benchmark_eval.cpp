@@ -315,7 +315,7 @@ private slots:
         segllm::engine::EvalOptions options;
         options.error_analysis = true;
         const auto analysed = segllm::engine::evaluate_benchmark(*engine_, entries, options);
-        QVERIFY(analysed.has_outcomes);
+        QVERIFY(analysed.has_outcomes());
         QCOMPARE(analysed.outcomes.size(), expected.size());
         int rounds = 0;
         for (const auto& [type, want] : expected) {
@@ -332,7 +332,7 @@ private slots:
         QCOMPARE(analysed.overall_outcome.rounds, total_rounds_);
         QCOMPARE(rounds, total_rounds_);
         const auto plain = segllm::engine::evaluate_benchmark(*engine_, entries, {});
-        QVERIFY(!plain.has_outcomes);
+        QVERIFY(!plain.has_outcomes());
         QCOMPARE(analysed.overall.intersection, plain.overall.intersection);
         QCOMPARE(analysed.overall.union_, plain.overall.union_);
 

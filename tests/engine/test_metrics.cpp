@@ -154,7 +154,7 @@ private slots:
         s.add_outcome("positional", RoundOutcome::elsewhere, false);
         s.add_outcome("absolute", RoundOutcome::earlier, true);
         s.add_outcome("", RoundOutcome::target, false);  // no type: only in "overall"
-        QVERIFY(s.has_outcomes);
+        QVERIFY(s.has_outcomes());
         const auto j = nlohmann::json::parse(s.to_json());
         const auto& p = j["outcomes"]["positional"];
         QCOMPARE(p["rounds"].get<int>(), 3);
