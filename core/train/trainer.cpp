@@ -358,20 +358,30 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             HipieLossTerms proposals = HipieLossTerms::zeros(f32);
             std::vector<at::Tensor> probe_rows;
             std::vector<std::int64_t> probe_colours, probe_kinds;
+            // Every supervised <seg> of the batch in one batched decode.
+            std::vector<std::int64_t> supervised;
+            std::vector<const hipie::HipieImageFeatures*> images;
             for (size_t k = 0; k < segs.size(); ++k) {
-                const auto& [i, sg] = segs[k];
-                if (!sg->supervised) {
-                    continue;
+                if (segs[k].second->supervised) {
+                    supervised.push_back(static_cast<std::int64_t>(k));
+                    images.push_back(&features.at(segs[k].first));
                 }
+            }
+            std::vector<hipie::HipieTrainOutput> decoded;
+            if (!supervised.empty()) {
+                const at::Tensor chosen = tokens.index_select(
+                    0, on(at::tensor(supervised, at::TensorOptions().dtype(at::kLong)), dev));
+                decoded = m.segmentator->decode_for_training_batch(
+                    images, detach_seg_for_hipie ? chosen.detach() : chosen);
+            }
+            for (size_t d = 0; d < supervised.size(); ++d) {
+                const SegSample* sg = segs[static_cast<size_t>(supervised[d])].second;
                 std::vector<HipieTarget> gt;
                 if (sg->has_reference) {
                     gt.push_back(hipie_target(sg->reference, 0, half, dev));
                 }
                 gt.push_back(hipie_target(sg->target, half, lang, dev));
-                const hipie::HipieTrainOutput tr = m.segmentator->decode_for_training(
-                    features[i], detach_seg_for_hipie
-                                     ? tokens[static_cast<std::int64_t>(k)].detach().unsqueeze(0)
-                                     : tokens[static_cast<std::int64_t>(k)].unsqueeze(0));
+                const hipie::HipieTrainOutput& tr = decoded[d];
                 for (const hipie::HipieLayerOutputs& layer : tr.layers) {
                     HipieLayerPrediction pred;
                     pred.logits = layer.logits;

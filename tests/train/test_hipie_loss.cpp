@@ -408,6 +408,57 @@ private slots:
         const auto q = ref.selection.chosen.query;
         QVERIFY(at::allclose(m[q], seg->mask_logits(ref, q), 1e-4, 1e-4));
     }
+
+    // The trainer decodes every <seg> of a batch at once: each element of the batched decode
+    // (two images, three language sets, one image used twice) equals its own decode, in every
+    // layer and output; gradients reach each language set; bad batches are refused.
+    void batched_training_decode_matches_single() {
+        at::manual_seed(6);
+        segllm::hipie::HipieSegmentator seg(segllm::hipie::HipieConfig::tiny());
+        const auto& c = seg->config();
+        const auto a = seg->encode_image(at::randn({1, 3, c.input_side, c.input_side}));
+        const auto b = seg->encode_image(at::randn({1, 3, c.input_side, c.input_side}));
+        const at::Tensor lang = at::randn({3, c.lang_tokens, c.lang_dim}).requires_grad_();
+        const std::vector<const segllm::hipie::HipieImageFeatures*> images = {&a, &b, &a};
+        const auto batch = seg->decode_for_training_batch(images, lang);
+        QCOMPARE(batch.size(), std::size_t{3});
+        for (int64_t j = 0; j < 3; ++j) {
+            const auto one = seg->decode_for_training(*images[static_cast<size_t>(j)],
+                                                      lang.narrow(0, j, 1).detach());
+            const auto& got = batch[static_cast<size_t>(j)];
+            QCOMPARE(got.layers.size(), one.layers.size());
+            for (size_t i = 0; i < one.layers.size(); ++i) {
+                const auto& g = got.layers[i];
+                const auto& w = one.layers[i];
+                QVERIFY(g.logits.sizes().equals(w.logits.sizes()));
+                QVERIFY(at::allclose(g.logits, w.logits, 1e-4, 1e-5));
+                QVERIFY(at::allclose(g.boxes, w.boxes, 1e-4, 1e-6));
+                QVERIFY(at::allclose(g.ious, w.ious, 1e-4, 1e-5));
+                QVERIFY(at::allclose(g.query_features, w.query_features, 1e-4, 1e-5));
+                QVERIFY(at::allclose(g.mask_reference, w.mask_reference, 1e-4, 1e-6));
+            }
+            QVERIFY(at::allclose(got.proposal_logits, one.proposal_logits, 1e-4, 1e-5));
+            QVERIFY(at::allclose(got.proposal_boxes, one.proposal_boxes, 1e-4, 1e-6));
+            QVERIFY(got.mask_features.sizes().equals(one.mask_features.sizes()));
+            QVERIFY(at::allclose(got.mask_features, one.mask_features, 1e-4, 1e-5));
+        }
+        // The two decodes of image a with different language differ (they are not one copy).
+        QVERIFY(!at::allclose(batch[0].layers.back().logits, batch[2].layers.back().logits));
+        at::Tensor sum = at::zeros({});
+        for (const auto& d : batch) {
+            sum = sum + d.layers.back().logits.sum();
+        }
+        sum.backward();
+        QVERIFY(lang.grad().defined());
+        for (int64_t j = 0; j < 3; ++j) {
+            QVERIFY(lang.grad()[j].abs().sum().item<double>() > 0.0);
+        }
+        at::NoGradGuard no_grad;
+        const at::Tensor two = at::randn({2, c.lang_tokens, c.lang_dim});
+        QVERIFY_EXCEPTION_THROWN(seg->decode_for_training_batch({&a}, two), segllm::Error);
+        QVERIFY_EXCEPTION_THROWN(seg->decode_for_training_batch({}, two), segllm::Error);
+        QVERIFY_EXCEPTION_THROWN(seg->decode_for_training(a, two), segllm::Error);
+    }
 };
 
 QTEST_APPLESS_MAIN(TestHipieLoss)

@@ -250,13 +250,14 @@ TransformerOutput DeformableTransformerImpl::forward(const at::Tensor& src, cons
                                                      TransformerHeads heads) {
     const HipieConfig& c = config_;
     const int64_t s = total_tokens(shapes);
-    if (src.dim() != 3 || src.size(0) != 1 || src.size(1) != s || src.size(2) != c.d_model ||
+    if (src.dim() != 3 || src.size(0) < 1 || src.size(1) != s || src.size(2) != c.d_model ||
         !pos.sizes().equals(src.sizes())) {
-        throw Error("HIPIE transformer: expected src and pos [1, " + std::to_string(s) + ", " +
+        throw Error("HIPIE transformer: expected src and pos [N, " + std::to_string(s) + ", " +
                     std::to_string(c.d_model) + "]");
     }
-    if (lang.dim() != 3 || lang.size(0) != 1 || lang.size(2) != c.lang_dim) {
-        throw Error("HIPIE transformer: expected language tokens [1, T, " +
+    const int64_t n = src.size(0);
+    if (lang.dim() != 3 || lang.size(0) != n || lang.size(2) != c.lang_dim) {
+        throw Error("HIPIE transformer: expected language tokens [" + std::to_string(n) + ", T, " +
                     std::to_string(c.lang_dim) + "]");
     }
     if (static_cast<int64_t>(heads.bbox_embed.size()) != c.dec_layers + 1 ||
@@ -267,7 +268,8 @@ TransformerOutput DeformableTransformerImpl::forward(const at::Tensor& src, cons
     TransformerOutput out;
 
     // Encoder with early fusion before the first num_vl_layers layers.
-    const at::Tensor enc_ref = encoder_reference_points(shapes, src.options());
+    const at::Tensor enc_ref =
+        encoder_reference_points(shapes, src.options()).expand({n, -1, -1, -1});
     at::Tensor v = src;
     at::Tensor l = lang;
     for (int64_t i = 0; i < c.enc_layers; ++i) {
@@ -287,15 +289,15 @@ TransformerOutput DeformableTransformerImpl::forward(const at::Tensor& src, cons
         heads.bbox_embed.back()(output_memory) + proposals;  // [1, S, 4] unsigmoided
     out.proposal_indices = std::get<1>(at::topk(scores, c.num_proposals, 1));
     const at::Tensor topk_coords =
-        at::gather(coords, 1, out.proposal_indices.unsqueeze(-1).expand({1, c.num_proposals, 4}));
+        at::gather(coords, 1, out.proposal_indices.unsqueeze(-1).expand({n, c.num_proposals, 4}));
     at::Tensor reference = topk_coords.sigmoid();
     out.proposal_logits = at::gather(scores, 1, out.proposal_indices);
     out.proposal_boxes = reference;
-    at::Tensor tgt = tgt_embed->weight.unsqueeze(0);
+    at::Tensor tgt = tgt_embed->weight.unsqueeze(0).expand({n, -1, -1});
     if (c.num_bg_queries > 0) {
         // Background refs are used as-is (already in box space, not sigmoided).
-        tgt = at::cat({tgt_embed_bg->weight.unsqueeze(0), tgt}, 1);
-        reference = at::cat({bg_query_refs->weight.unsqueeze(0), reference}, 1);
+        tgt = at::cat({tgt_embed_bg->weight.unsqueeze(0).expand({n, -1, -1}), tgt}, 1);
+        reference = at::cat({bg_query_refs->weight.unsqueeze(0).expand({n, -1, -1}), reference}, 1);
     }
     out.init_reference = reference;
 

@@ -101,14 +101,15 @@ TORCH_MODULE(DecoderLayer);
 
 // What the transformer produces for one image and one set of language tokens.
 struct TransformerOutput {
-    at::Tensor memory;                   // [1, S, d] encoder output
-    at::Tensor lang;                     // [1, T, lang_dim] language after VL fusion
-    at::Tensor init_reference;           // [1, Qall, 4] decoder input boxes (cx, cy, w, h)
-    std::vector<at::Tensor> hs;          // per decoder layer [1, Qall, d]
-    std::vector<at::Tensor> references;  // per layer the refined boxes [1, Qall, 4]
-    at::Tensor proposal_indices;         // [1, num_proposals] chosen encoder tokens
-    // For training (the two-stage proposal loss): the Still_Classifier logits [1, num_proposals]
-    // and the sigmoided boxes [1, num_proposals, 4] (cx, cy, w, h) of the chosen proposals.
+    // N = the batch (1 at inference; the trainer decodes all <seg> of a batch at once).
+    at::Tensor memory;                   // [N, S, d] encoder output
+    at::Tensor lang;                     // [N, T, lang_dim] language after VL fusion
+    at::Tensor init_reference;           // [N, Qall, 4] decoder input boxes (cx, cy, w, h)
+    std::vector<at::Tensor> hs;          // per decoder layer [N, Qall, d]
+    std::vector<at::Tensor> references;  // per layer the refined boxes [N, Qall, 4]
+    at::Tensor proposal_indices;         // [N, num_proposals] chosen encoder tokens
+    // For training (the two-stage proposal loss): the Still_Classifier logits [N, num_proposals]
+    // and the sigmoided boxes [N, num_proposals, 4] (cx, cy, w, h) of the chosen proposals.
     at::Tensor proposal_logits;
     at::Tensor proposal_boxes;
 };
@@ -125,7 +126,8 @@ class DeformableTransformerImpl : public torch::nn::Module {
 public:
     explicit DeformableTransformerImpl(const HipieConfig& c);
 
-    // src/pos [1, S, d] (pos includes level_embed), lang [1, T, lang_dim].
+    // src/pos [N, S, d] (pos includes level_embed), lang [N, T, lang_dim]; every sample of
+    // the batch is decoded independently.
     // Throws segllm::Error on shape mismatches.
     TransformerOutput forward(const at::Tensor& src, const at::Tensor& pos,
                               const std::vector<LevelShape>& shapes, const at::Tensor& lang,

@@ -6,6 +6,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/normalization.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -125,44 +126,54 @@ namespace {
 TransformerOutput run_transformer(DeformableDetrImpl& detr, const HipieConfig& c,
                                   const HipieImageFeatures& features, const at::Tensor& lang_tokens,
                                   const char* what) {
-    if (lang_tokens.dim() != 3 || lang_tokens.size(0) != 1 ||
-        lang_tokens.size(1) != c.lang_tokens || lang_tokens.size(2) != c.lang_dim) {
-        throw Error(std::string("HIPIE ") + what + ": expected language tokens [1, " +
-                    std::to_string(c.lang_tokens) + ", " + std::to_string(c.lang_dim) + "]");
-    }
     if (!features.src.defined() || features.shapes.size() != static_cast<size_t>(c.n_levels)) {
         throw Error(std::string("HIPIE ") + what +
                     ": image features are empty or have the wrong number of levels");
+    }
+    const int64_t n = features.src.size(0);
+    if (lang_tokens.dim() != 3 || lang_tokens.size(0) != n ||
+        lang_tokens.size(1) != c.lang_tokens || lang_tokens.size(2) != c.lang_dim) {
+        throw Error(std::string("HIPIE ") + what + ": expected language tokens [" +
+                    std::to_string(n) + ", " + std::to_string(c.lang_tokens) + ", " +
+                    std::to_string(c.lang_dim) + "]");
     }
     TransformerHeads heads{detr.boxes, detr.proposal_scorer};
     return detr.transformer(features.src, features.pos, features.shapes, lang_tokens.to(at::kFloat),
                             heads);
 }
 
-// Heads of decoder layer i on the foreground queries (the background queries are dropped).
+// Heads of decoder layer i on the foreground queries (the background queries are dropped), for
+// every decode of the batch: tensors [N, K, ...].
 HipieLayerOutputs layer_outputs(DeformableDetrImpl& detr, const HipieConfig& c,
                                 const TransformerOutput& t, size_t i) {
     const int64_t bg = c.num_bg_queries, k = c.num_proposals;
     const at::Tensor& hs = t.hs[i];
     const at::Tensor ref_prev = i > 0 ? t.references[i - 1] : t.init_reference;
     HipieLayerOutputs layer;
-    layer.logits = detr.classifiers[i](hs, t.lang)[0].narrow(0, bg, k);
-    layer.boxes = (detr.boxes[i](hs) + inverse_sigmoid(ref_prev)).sigmoid()[0].narrow(0, bg, k);
-    layer.ious = detr.ious[i](hs)[0].select(-1, 0).narrow(0, bg, k);
-    layer.query_features = hs[0].narrow(0, bg, k);
-    layer.mask_reference = ref_prev[0].narrow(0, bg, k).narrow(1, 0, 2);
+    layer.logits = detr.classifiers[i](hs, t.lang).narrow(1, bg, k);
+    layer.boxes = (detr.boxes[i](hs) + inverse_sigmoid(ref_prev)).sigmoid().narrow(1, bg, k);
+    layer.ious = detr.ious[i](hs).select(-1, 0).narrow(1, bg, k);
+    layer.query_features = hs.narrow(1, bg, k);
+    layer.mask_reference = ref_prev.narrow(1, bg, k).narrow(2, 0, 2);
     return layer;
 }
 
-// MaskHeadSmallConv on the first three memory levels reshaped back to maps.
+// Decode j of a batched layer's outputs.
+HipieLayerOutputs sample_of(const HipieLayerOutputs& batch, int64_t j) {
+    return {batch.logits[j], batch.boxes[j], batch.ious[j], batch.query_features[j],
+            batch.mask_reference[j]};
+}
+
+// MaskHeadSmallConv on the first three memory levels reshaped back to maps ([N, C, h, w]).
 at::Tensor mask_feature_maps(MaskHeadSmallConv& mask_head, const HipieConfig& c,
                              const HipieImageFeatures& features, const at::Tensor& memory) {
     std::vector<at::Tensor> maps;
     int64_t start = 0;
+    const int64_t n = memory.size(0);
     for (size_t l = 0; l < 3; ++l) {
         const LevelShape& s = features.shapes[l];
         maps.push_back(
-            memory.narrow(1, start, s.h * s.w).transpose(1, 2).reshape({1, c.d_model, s.h, s.w}));
+            memory.narrow(1, start, s.h * s.w).transpose(1, 2).reshape({n, c.d_model, s.h, s.w}));
         start += s.h * s.w;
     }
     return mask_head(maps);
@@ -174,7 +185,8 @@ HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& feature
                                                const at::Tensor& lang_tokens) {
     const HipieConfig& c = config_;
     const TransformerOutput t = run_transformer(*detr, c, features, lang_tokens, "decode");
-    HipieLayerOutputs last = layer_outputs(*detr, c, t, static_cast<size_t>(c.dec_layers - 1));
+    HipieLayerOutputs last =
+        sample_of(layer_outputs(*detr, c, t, static_cast<size_t>(c.dec_layers - 1)), 0);
 
     HipieDecodeOutput out;
     out.logits = last.logits;
@@ -197,16 +209,60 @@ HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& feature
 
 HipieTrainOutput HipieSegmentatorImpl::decode_for_training(const HipieImageFeatures& features,
                                                            const at::Tensor& lang_tokens) {
-    const HipieConfig& c = config_;
-    const TransformerOutput t =
-        run_transformer(*detr, c, features, lang_tokens, "decode_for_training");
-    HipieTrainOutput out;
-    for (size_t i = 0; i < static_cast<size_t>(c.dec_layers); ++i) {
-        out.layers.push_back(layer_outputs(*detr, c, t, i));
+    if (lang_tokens.dim() != 3 || lang_tokens.size(0) != 1) {
+        throw Error("HIPIE decode_for_training: expected language tokens [1, " +
+                    std::to_string(config_.lang_tokens) + ", " + std::to_string(config_.lang_dim) +
+                    "]");
     }
-    out.proposal_logits = t.proposal_logits[0];
-    out.proposal_boxes = t.proposal_boxes[0];
-    out.mask_features = mask_feature_maps(mask_head, c, features, t.memory);
+    return decode_for_training_batch({&features}, lang_tokens).front();
+}
+
+std::vector<HipieTrainOutput> HipieSegmentatorImpl::decode_for_training_batch(
+    const std::vector<const HipieImageFeatures*>& images, const at::Tensor& lang_tokens) {
+    const HipieConfig& c = config_;
+    if (images.empty() || lang_tokens.dim() != 3 ||
+        lang_tokens.size(0) != static_cast<int64_t>(images.size())) {
+        throw Error("HIPIE decode_for_training: " + std::to_string(images.size()) +
+                    " image feature sets for a language batch of " +
+                    std::to_string(lang_tokens.dim() == 3 ? lang_tokens.size(0) : 0));
+    }
+    // One [N, S, d] batch of the images' features (a single image's are used as they are).
+    HipieImageFeatures batch;
+    batch.shapes = images.front()->shapes;
+    std::vector<at::Tensor> srcs, poses;
+    for (const HipieImageFeatures* f : images) {
+        if (f == nullptr || !f->src.defined() || f->src.size(0) != 1 ||
+            f->shapes.size() != batch.shapes.size() ||
+            !std::equal(f->shapes.begin(), f->shapes.end(), batch.shapes.begin(),
+                        [](const LevelShape& a, const LevelShape& b) {
+                            return a.h == b.h && a.w == b.w;
+                        })) {
+            throw Error(
+                "HIPIE decode_for_training: image features must be encode_image's, of one "
+                "image each and of the same size");
+        }
+        srcs.push_back(f->src);
+        poses.push_back(f->pos);
+    }
+    batch.src = srcs.size() == 1 ? srcs.front() : at::cat(srcs, 0);
+    batch.pos = poses.size() == 1 ? poses.front() : at::cat(poses, 0);
+    const TransformerOutput t =
+        run_transformer(*detr, c, batch, lang_tokens, "decode_for_training");
+    std::vector<HipieLayerOutputs> layers;
+    for (size_t i = 0; i < static_cast<size_t>(c.dec_layers); ++i) {
+        layers.push_back(layer_outputs(*detr, c, t, i));
+    }
+    const at::Tensor mask_features = mask_feature_maps(mask_head, c, batch, t.memory);
+    std::vector<HipieTrainOutput> out(images.size());
+    for (size_t j = 0; j < images.size(); ++j) {
+        const auto sj = static_cast<int64_t>(j);
+        for (const HipieLayerOutputs& layer : layers) {
+            out[j].layers.push_back(sample_of(layer, sj));
+        }
+        out[j].proposal_logits = t.proposal_logits[sj];
+        out[j].proposal_boxes = t.proposal_boxes[sj];
+        out[j].mask_features = mask_features.narrow(0, sj, 1);
+    }
     return out;
 }
 

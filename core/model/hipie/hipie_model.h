@@ -106,6 +106,14 @@ public:
     HipieTrainOutput decode_for_training(const HipieImageFeatures& features,
                                          const at::Tensor& lang_tokens);
 
+    // decode_for_training of N decodes in one batched forward: decode j reads the image
+    // features *images[j] (encode_image's, of one image each) and language tokens
+    // lang_tokens[j] ([N, lang_tokens, lang_dim]); element j of the result equals
+    // decode_for_training(*images[j], lang_tokens[j:j+1]). Throws segllm::Error when the counts
+    // or shapes disagree.
+    std::vector<HipieTrainOutput> decode_for_training_batch(
+        const std::vector<const HipieImageFeatures*>& images, const at::Tensor& lang_tokens);
+
     // Stride-4 mask logits [side/4, side/4] of a foreground query. Throws for a bad index.
     at::Tensor mask_logits(const HipieDecodeOutput& out, int64_t query);
 
