@@ -25,15 +25,14 @@ struct EvalRound {
     std::function<Mask(int width, int height)> truth;
 };
 
-// Whether one of the instance's ranked candidates has IoU > 0.5 with the truth.
-bool target_among_candidates(const Session& session, int id, const Mask& truth) {
+// The best IoU with the truth among the instance's ranked candidates (0 without candidates).
+double best_candidate_iou(const Session& session, int id, const Mask& truth) {
     const std::vector<Candidate> candidates = session.candidates(id);
+    double best = 0.0;
     for (std::size_t k = 0; k < candidates.size(); ++k) {
-        if (mask_iou(session.candidate_mask(id, k), truth) > 0.5) {
-            return true;
-        }
+        best = std::max(best, mask_iou(session.candidate_mask(id, k), truth));
     }
-    return false;
+    return best;
 }
 
 // Asks the rounds (at most options.max_rounds of them) in order in the session, whose image is
@@ -66,7 +65,8 @@ void score_rounds(Session& session, const std::vector<EvalRound>& rounds,
             }
             scores.add_outcome(round.type,
                                classify_outcome(result.mask, truth, referenced, earlier),
-                               target_among_candidates(session, result.instance_id, truth));
+                               mask_iou(result.mask, truth),
+                               best_candidate_iou(session, result.instance_id, truth));
             truths[r] = truth;
         }
         if (options.corrected_history) {

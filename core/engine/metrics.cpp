@@ -84,11 +84,12 @@ void BenchmarkScores::add(int round, const std::string& type, const Mask& predic
     merge(overall);
 }
 
-void OutcomeTally::add(RoundOutcome outcome, bool target_among_candidates) {
+void OutcomeTally::add(RoundOutcome outcome, double prediction_iou, double best_candidate_iou) {
     ++rounds;
     switch (outcome) {
         case RoundOutcome::target:
             ++target;
+            target_iou_sum += prediction_iou;
             break;
         case RoundOutcome::referenced:
             ++referenced;
@@ -100,9 +101,18 @@ void OutcomeTally::add(RoundOutcome outcome, bool target_among_candidates) {
             ++elsewhere;
             break;
     }
-    if (target_among_candidates) {
+    if (best_candidate_iou > 0.5) {
         ++candidate;
     }
+    best_candidate_iou_sum += best_candidate_iou;
+}
+
+double OutcomeTally::target_iou() const {
+    return target > 0 ? target_iou_sum / target : 0.0;
+}
+
+double OutcomeTally::best_candidate_iou() const {
+    return rounds > 0 ? best_candidate_iou_sum / rounds : 0.0;
 }
 
 RoundOutcome classify_outcome(const Mask& prediction, const Mask& truth,
@@ -126,11 +136,11 @@ RoundOutcome classify_outcome(const Mask& prediction, const Mask& truth,
 }
 
 void BenchmarkScores::add_outcome(const std::string& type, RoundOutcome outcome,
-                                  bool target_among_candidates) {
+                                  double prediction_iou, double best_candidate_iou) {
     if (!type.empty()) {
-        outcomes[type].add(outcome, target_among_candidates);
+        outcomes[type].add(outcome, prediction_iou, best_candidate_iou);
     }
-    overall_outcome.add(outcome, target_among_candidates);
+    overall_outcome.add(outcome, prediction_iou, best_candidate_iou);
 }
 
 namespace {
@@ -143,6 +153,8 @@ nlohmann::ordered_json outcome_json(const OutcomeTally& t) {
     j["earlier"] = t.earlier;
     j["elsewhere"] = t.elsewhere;
     j["candidate"] = t.candidate;
+    j["target_iou"] = t.target_iou();
+    j["best_candidate_iou"] = t.best_candidate_iou();
     return j;
 }
 
@@ -150,10 +162,11 @@ std::string outcome_row(const std::string& name, const OutcomeTally& t) {
     const auto share = [&t](int n) {
         return t.rounds > 0 ? static_cast<double>(n) / t.rounds : 0.0;
     };
-    char line[160];
-    std::snprintf(line, sizeof line, "  %-14s %7.2f %7.2f %7.2f %7.2f %7.2f %7d\n", name.c_str(),
-                  share(t.target), share(t.referenced), share(t.earlier), share(t.elsewhere),
-                  share(t.candidate), t.rounds);
+    char line[200];
+    std::snprintf(line, sizeof line, "  %-14s %7.2f %7.2f %7.2f %7.2f %7.2f %7d %7.3f %7.3f\n",
+                  name.c_str(), share(t.target), share(t.referenced), share(t.earlier),
+                  share(t.elsewhere), share(t.candidate), t.rounds, t.target_iou(),
+                  t.best_candidate_iou());
     return line;
 }
 
@@ -197,8 +210,11 @@ std::string BenchmarkScores::to_table() const {
     out += "\n" + tally_row("overall", overall);
     if (has_outcomes()) {
         out +=
-            "\n  what was segmented (share of rounds; IoU > 0.5 with it):\n"
-            "  type            target  [k]obj earlier   other  in-cand  rounds\n";
+            "\n  what was segmented (share of rounds; IoU > 0.5 with it); hit IoU: mean IoU of "
+            "the\n"
+            "  rounds that got the target; best-cand: mean over rounds of the best candidate's "
+            "IoU\n"
+            "  type            target  [k]obj earlier   other  in-cand  rounds hit-IoU best-cand\n";
         for (const auto& [type, t] : outcomes) {
             out += outcome_row(type, t);
         }

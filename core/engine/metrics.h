@@ -45,8 +45,19 @@ struct OutcomeTally {
     int earlier = 0;
     int elsewhere = 0;
     int candidate = 0;  // rounds where one of the decoder's ranked candidates has IoU > 0.5
+    // Mask quality apart from the choice: the sum of the prediction's IoU with the target over
+    // the rounds whose outcome is the target, and the sum over all rounds of the best IoU any
+    // ranked candidate has with the target (what a perfect choice among them would score).
+    double target_iou_sum = 0.0;
+    double best_candidate_iou_sum = 0.0;
 
-    void add(RoundOutcome outcome, bool target_among_candidates);
+    // `prediction_iou`: the prediction's IoU with the target; `best_candidate_iou`: the best
+    // IoU with the target among the decoder's ranked candidates (> 0.5 counts as `candidate`).
+    void add(RoundOutcome outcome, double prediction_iou, double best_candidate_iou);
+    // Mean IoU of the rounds that segmented the target (0 when none did).
+    double target_iou() const;
+    // Mean over all rounds of the best candidate's IoU (0 without rounds).
+    double best_candidate_iou() const;
 };
 
 // The outcome of a prediction given the round's truth, the truths of the instances its [k]
@@ -68,13 +79,16 @@ struct BenchmarkScores {
 
     // Adds round `round`'s prediction; `type` may be empty (not counted per type).
     void add(int round, const std::string& type, const Mask& prediction, const Mask& truth);
-    // Adds a round's outcome to the error analysis (by type when `type` is not empty, and overall).
-    void add_outcome(const std::string& type, RoundOutcome outcome, bool target_among_candidates);
+    // Adds a round's outcome to the error analysis (by type when `type` is not empty, and
+    // overall); the IoUs as for OutcomeTally::add.
+    void add_outcome(const std::string& type, RoundOutcome outcome, double prediction_iou,
+                     double best_candidate_iou);
     // {"rounds": [{"round": 1, "ciou": .., "giou": .., "count": ..}, ...],
     //  "types": {"positional": {"ciou": .., "giou": .., "count": ..}, ...},
     //  "overall": {"ciou": .., "giou": .., "count": ..}} (two-space indent, trailing newline);
     // with the error analysis also "outcomes": {"positional": {"rounds": .., "target": ..,
-    // "referenced": .., "earlier": .., "elsewhere": .., "candidate": ..}, ..., "overall": {..}}.
+    // "referenced": .., "earlier": .., "elsewhere": .., "candidate": .., "target_iou": ..,
+    // "best_candidate_iou": ..}, ..., "overall": {..}}.
     std::string to_json() const;
     // Human-readable tables: per round, per type, overall (and the error analysis, as shares).
     std::string to_table() const;

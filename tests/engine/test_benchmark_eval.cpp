@@ -300,14 +300,15 @@ private slots:
                     (is_named ? named : earlier).push_back(&truths[e]);
                 }
                 named_rounds += named.empty() ? 0 : 1;
-                bool found = false;
+                double best = 0.0;
                 for (std::size_t k = 0; k < session.candidates(result.instance_id).size(); ++k) {
-                    found =
-                        found || segllm::engine::mask_iou(
-                                     session.candidate_mask(result.instance_id, k), truth) > 0.5;
+                    best =
+                        std::max(best, segllm::engine::mask_iou(
+                                           session.candidate_mask(result.instance_id, k), truth));
                 }
                 expected[segllm::synth::relation_type_name(*round.type)].add(
-                    segllm::engine::classify_outcome(result.mask, truth, named, earlier), found);
+                    segllm::engine::classify_outcome(result.mask, truth, named, earlier),
+                    segllm::engine::mask_iou(result.mask, truth), best);
                 truths.push_back(truth);
             }
         }
@@ -326,6 +327,8 @@ private slots:
             QCOMPARE(got.earlier, want.earlier);
             QCOMPARE(got.elsewhere, want.elsewhere);
             QCOMPARE(got.candidate, want.candidate);
+            QCOMPARE(got.target_iou_sum, want.target_iou_sum);
+            QCOMPARE(got.best_candidate_iou_sum, want.best_candidate_iou_sum);
             QCOMPARE(got.target + got.referenced + got.earlier + got.elsewhere, got.rounds);
             rounds += got.rounds;
         }

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <string>
 
 #include "core/common/error.h"
@@ -149,11 +150,12 @@ private slots:
     void outcomeReport() {
         using segllm::engine::RoundOutcome;
         BenchmarkScores s;
-        s.add_outcome("positional", RoundOutcome::referenced, true);
-        s.add_outcome("positional", RoundOutcome::target, true);
-        s.add_outcome("positional", RoundOutcome::elsewhere, false);
-        s.add_outcome("absolute", RoundOutcome::earlier, true);
-        s.add_outcome("", RoundOutcome::target, false);  // no type: only in "overall"
+        // (outcome, the prediction's IoU with the target, the best candidate's IoU)
+        s.add_outcome("positional", RoundOutcome::referenced, 0.1, 0.9);
+        s.add_outcome("positional", RoundOutcome::target, 0.7, 0.8);
+        s.add_outcome("positional", RoundOutcome::elsewhere, 0.0, 0.5);  // exactly 0.5: not found
+        s.add_outcome("absolute", RoundOutcome::earlier, 0.2, 0.6);
+        s.add_outcome("", RoundOutcome::target, 0.9, 0.4);  // no type: only in "overall"
         QVERIFY(s.has_outcomes());
         const auto j = nlohmann::json::parse(s.to_json());
         const auto& p = j["outcomes"]["positional"];
@@ -163,21 +165,29 @@ private slots:
         QCOMPARE(p["earlier"].get<int>(), 0);
         QCOMPARE(p["elsewhere"].get<int>(), 1);
         QCOMPARE(p["candidate"].get<int>(), 2);
+        // hit IoU: the one target round; best candidate: (0.9 + 0.8 + 0.5) / 3.
+        QCOMPARE(p["target_iou"].get<double>(), 0.7);
+        QVERIFY(std::abs(p["best_candidate_iou"].get<double>() - 2.2 / 3) < 1e-12);
         QCOMPARE(j["outcomes"]["absolute"]["earlier"].get<int>(), 1);
         const auto& o = j["outcomes"]["overall"];
         QCOMPARE(o["rounds"].get<int>(), 5);
         QCOMPARE(o["target"].get<int>(), 2);
         QCOMPARE(o["candidate"].get<int>(), 3);
+        QVERIFY(std::abs(o["target_iou"].get<double>() - 0.8) < 1e-12);           // (0.7 + 0.9) / 2
+        QVERIFY(std::abs(o["best_candidate_iou"].get<double>() - 0.64) < 1e-12);  // 3.2 / 5
+        QCOMPARE(j["outcomes"]["absolute"]["target_iou"].get<double>(), 0.0);     // no target round
         QCOMPARE(j["outcomes"].size(), std::size_t{3});
         const std::string table = s.to_table();
         QVERIFY(table.find("what was segmented") != std::string::npos);
         // positional: target 1/3, [k] 1/3, earlier 0, other 1/3, candidates 2/3, 3 rounds.
-        QVERIFY2(table.find("  positional        0.33    0.33    0.00    0.33    0.67       3") !=
-                     std::string::npos,
-                 table.c_str());
-        QVERIFY2(table.find("  overall           0.40    0.20    0.20    0.20    0.60       5") !=
-                     std::string::npos,
-                 table.c_str());
+        QVERIFY2(
+            table.find("  positional        0.33    0.33    0.00    0.33    0.67       3   0.700"
+                       "   0.733") != std::string::npos,
+            table.c_str());
+        QVERIFY2(
+            table.find("  overall           0.40    0.20    0.20    0.20    0.60       5   0.800"
+                       "   0.640") != std::string::npos,
+            table.c_str());
     }
 
     void overlay() {
