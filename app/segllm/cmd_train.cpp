@@ -42,6 +42,9 @@ const std::vector<OptionSpec>& train_options() {
          "500"},
         {"lr-llm", "LR", "peak learning rate of the LLM (embeddings, layers, norm, lm_head)",
          "0.001"},
+        {"lr-heads", "LR",
+         "peak learning rate of everything else (HIPIE segmentator, projectors, vision tower)",
+         "0.001"},
         {"seg-detach", "F",
          "fraction of the steps, from the start, in which the HIPIE losses stop at the <seg> "
          "tokens (the LLM learns grounding from the probe first)",
@@ -163,6 +166,11 @@ int run_train(const std::vector<std::string>& argv) {
     if (!(options.lr_llm > 0 && options.lr_llm < 1)) {
         throw Error("option '--lr-llm' expects a learning rate in (0, 1), got " +
                     args.value("lr-llm"));
+    }
+    options.lr_heads = args.number("lr-heads");
+    if (!(options.lr_heads > 0 && options.lr_heads < 1)) {
+        throw Error("option '--lr-heads' expects a learning rate in (0, 1), got " +
+                    args.value("lr-heads"));
     }
     options.seg_detach_fraction = args.number("seg-detach");
     if (!(options.seg_detach_fraction >= 0 && options.seg_detach_fraction <= 1)) {

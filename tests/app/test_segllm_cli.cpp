@@ -2,6 +2,8 @@
 
 #include "tests/app/process_run.h"
 
+#include <QFileInfo>
+#include <QTemporaryDir>
 #include <QTest>
 
 using segllm::test::runProcess;
@@ -69,6 +71,39 @@ private slots:
         QVERIFY(r.finished);
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.startsWith(message), qPrintable(r.err));
+    }
+
+    // `segllm train` checks its training options before it creates anything: a bad value is an
+    // error naming the option and the value, and the run folder is not made.
+    void badTrainOption_data() {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("lr-heads 0")
+            << QStringList{QStringLiteral("--lr-heads"), QStringLiteral("0")}
+            << QStringLiteral("option '--lr-heads' expects a learning rate in (0, 1), got 0");
+        QTest::newRow("lr-heads 1.5")
+            << QStringList{QStringLiteral("--lr-heads"), QStringLiteral("1.5")}
+            << QStringLiteral("option '--lr-heads' expects a learning rate in (0, 1), got 1.5");
+        QTest::newRow("lr-llm 0")
+            << QStringList{QStringLiteral("--lr-llm"), QStringLiteral("0")}
+            << QStringLiteral("option '--lr-llm' expects a learning rate in (0, 1), got 0");
+        QTest::newRow("seg-detach 2")
+            << QStringList{QStringLiteral("--seg-detach"), QStringLiteral("2")}
+            << QStringLiteral("option '--seg-detach' expects a fraction in 0..1, got 2");
+    }
+    void badTrainOption() {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString run = dir.filePath(QStringLiteral("run"));
+        const auto r = runProcess(
+            kProgram,
+            QStringList{QStringLiteral("train"), QStringLiteral("--out"), run} + arguments);
+        QVERIFY(r.finished);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(!QFileInfo::exists(run));
     }
 };
 
