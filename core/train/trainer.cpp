@@ -345,27 +345,28 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         bd.targets = targets;
         const std::int64_t lang = cfg.hipie.lang_tokens, half = lang / 2;
         if (with_hipie) {
-            std::map<std::int64_t, hipie::HipieImageFeatures> features;
-            for (const auto& [i, sg] : segs) {
-                if (sg->supervised && features.count(i) == 0) {
-                    features[i] = m.segmentator->encode_image(
-                        on(image_tensor(batch[static_cast<size_t>(i)].hipie_image), dev)
-                            .unsqueeze(0));
-                }
-            }
             const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat).device(dev);
             HipieLossTerms layers = HipieLossTerms::zeros(f32);
             HipieLossTerms proposals = HipieLossTerms::zeros(f32);
             std::vector<at::Tensor> probe_rows;
             std::vector<std::int64_t> probe_colours, probe_kinds;
-            // Every supervised <seg> of the batch in one batched decode.
+            // Every supervised <seg> of the batch in one batched decode; each image is encoded
+            // once (std::map keeps the addresses of its elements).
+            std::map<std::int64_t, hipie::HipieImageFeatures> features;
             std::vector<std::int64_t> supervised;
             std::vector<const hipie::HipieImageFeatures*> images;
             for (size_t k = 0; k < segs.size(); ++k) {
-                if (segs[k].second->supervised) {
-                    supervised.push_back(static_cast<std::int64_t>(k));
-                    images.push_back(&features.at(segs[k].first));
+                const auto& [i, sg] = segs[k];
+                if (!sg->supervised) {
+                    continue;
                 }
+                if (features.count(i) == 0) {
+                    features[i] = m.segmentator->encode_image(
+                        on(image_tensor(batch[static_cast<size_t>(i)].hipie_image), dev)
+                            .unsqueeze(0));
+                }
+                supervised.push_back(static_cast<std::int64_t>(k));
+                images.push_back(&features[i]);
             }
             std::vector<hipie::HipieTrainOutput> decoded;
             if (!supervised.empty()) {

@@ -209,11 +209,6 @@ HipieDecodeOutput HipieSegmentatorImpl::decode(const HipieImageFeatures& feature
 
 HipieTrainOutput HipieSegmentatorImpl::decode_for_training(const HipieImageFeatures& features,
                                                            const at::Tensor& lang_tokens) {
-    if (lang_tokens.dim() != 3 || lang_tokens.size(0) != 1) {
-        throw Error("HIPIE decode_for_training: expected language tokens [1, " +
-                    std::to_string(config_.lang_tokens) + ", " + std::to_string(config_.lang_dim) +
-                    "]");
-    }
     return decode_for_training_batch({&features}, lang_tokens).front();
 }
 
