@@ -36,6 +36,11 @@ const std::vector<OptionSpec>& train_options() {
          "weight of the pair term: on a round with [k], the query of the instance [k] names must "
          "score below the answer's query on the target's tokens (0: off)",
          "0"},
+        {"probe-cells", "G",
+         "side of the position grid the training-only probes also classify: the <seg> tokens and "
+         "the matched queries name the G x G cell of their object's centre (0: off; 0..8; needs "
+         "--grounding above 0)",
+         "0"},
         {"clip-pretrain", "N",
          "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
          "none, the tower is trained jointly)",
@@ -156,6 +161,12 @@ int run_train(const std::vector<std::string>& argv) {
         throw Error("option '--select-pair' expects a weight of 0 or more, got " +
                     args.value("select-pair"));
     }
+    const long long cells = args.integer("probe-cells");
+    if (cells < 0 || cells > train::kMaxProbeCells) {
+        throw Error("option '--probe-cells' expects a grid side of 0.." +
+                    std::to_string(train::kMaxProbeCells) + ", got " + args.value("probe-cells"));
+    }
+    options.probe_cells = static_cast<int>(cells);
     const long long clip_steps = args.integer("clip-pretrain");
     if (clip_steps < 0) {
         throw Error("option '--clip-pretrain' expects 0 or more steps, got " +

@@ -117,17 +117,34 @@ at::Device training_device(const std::string& name) {
     throw Error("trainer: unknown device '" + name + "' (expected cpu, cuda or cuda:N)");
 }
 
+std::int64_t position_cell(float cx, float cy, int cells) {
+    if (cells <= 0) {
+        return -1;
+    }
+    const auto index = [cells](float v) {
+        return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(v * cells)), 0,
+                                        cells - 1);
+    };
+    return index(cy) * cells + index(cx);
+}
+
 TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint64_t seed,
-                                    const at::Device& device) {
+                                    const at::Device& device, int probe_cells) {
     model::validate_config(config, "training configuration");
+    if (probe_cells < 0 || probe_cells > kMaxProbeCells) {
+        throw Error("trainer: probe position grid side " + std::to_string(probe_cells) +
+                    " lies outside 0.." + std::to_string(kMaxProbeCells));
+    }
     at::manual_seed(seed);
     TrainingModel m;
     m.config = config;
     m.root = model::LlavaLlamaForCausalLM(config);
     m.segmentator =
         m.root->model->register_module("segmentator", hipie::HipieSegmentator(config.hipie));
-    m.grounding_probe = torch::nn::Linear(config.hipie.lang_dim, kProbeOutputs);
-    m.query_probe = torch::nn::Linear(config.hipie.d_model, kProbeColours + kProbeKinds);
+    m.probe_cells = probe_cells;
+    const std::int64_t cells = static_cast<std::int64_t>(probe_cells) * probe_cells;
+    m.grounding_probe = torch::nn::Linear(config.hipie.lang_dim, kProbeOutputs + cells);
+    m.query_probe = torch::nn::Linear(config.hipie.d_model, kProbeColours + kProbeKinds + cells);
     {
         // LLaMA's own initialisation (HF _init_weights, initializer_range 0.02) for the LLM and
         // the projectors instead of LibTorch's defaults: with N(0, 1) token embeddings the
@@ -349,7 +366,7 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             HipieLossTerms layers = HipieLossTerms::zeros(f32);
             HipieLossTerms proposals = HipieLossTerms::zeros(f32);
             std::vector<at::Tensor> probe_rows;
-            std::vector<std::int64_t> probe_colours, probe_kinds;
+            std::vector<std::int64_t> probe_colours, probe_kinds, probe_cells;
             // Every supervised <seg> of the batch in one batched decode; each image is encoded
             // once (std::map keeps the addresses of its elements).
             std::map<std::int64_t, hipie::HipieImageFeatures> features;
@@ -402,6 +419,8 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                             probe_rows.push_back(layer.query_features[matched[j]]);
                             probe_colours.push_back(named[j]->colour);
                             probe_kinds.push_back(named[j]->kind);
+                            probe_cells.push_back(
+                                position_cell(named[j]->box[0], named[j]->box[1], m.probe_cells));
                         }
                     }
                 }
@@ -413,13 +432,20 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                 // cross-entropy (-1: unknown, ignored), per target like the HIPIE terms.
                 const auto longs = at::TensorOptions().dtype(at::kLong);
                 const at::Tensor logits = m.query_probe->forward(at::stack(probe_rows, 0));
-                const at::Tensor ce =
-                    at::cross_entropy_loss(logits.narrow(1, 0, kProbeColours),
-                                           on(at::tensor(probe_colours, longs), dev), {},
-                                           at::Reduction::Sum, -1) +
-                    at::cross_entropy_loss(logits.narrow(1, kProbeColours, kProbeKinds),
-                                           on(at::tensor(probe_kinds, longs), dev), {},
-                                           at::Reduction::Sum, -1);
+                at::Tensor ce = at::cross_entropy_loss(logits.narrow(1, 0, kProbeColours),
+                                                       on(at::tensor(probe_colours, longs), dev),
+                                                       {}, at::Reduction::Sum, -1) +
+                                at::cross_entropy_loss(logits.narrow(1, kProbeColours, kProbeKinds),
+                                                       on(at::tensor(probe_kinds, longs), dev), {},
+                                                       at::Reduction::Sum, -1);
+                if (m.probe_cells > 0) {
+                    // Where the object lies: its cell of the position grid.
+                    ce = ce + at::cross_entropy_loss(
+                                  logits.narrow(1, kProbeColours + kProbeKinds,
+                                                logits.size(1) - kProbeColours - kProbeKinds),
+                                  on(at::tensor(probe_cells, longs), dev), {}, at::Reduction::Sum,
+                                  -1);
+                }
                 const at::Tensor query_probe = ce / n;
                 total = total + grounding_weight * query_probe;
                 bd.query_probe = query_probe.item<double>();
@@ -438,12 +464,13 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             // Each half of the language tokens -> box, colour and kind of the object it names.
             std::vector<at::Tensor> halves;
             std::vector<float> half_boxes;
-            std::vector<std::int64_t> colours, kinds;
+            std::vector<std::int64_t> colours, kinds, cells;
             const auto add = [&](const at::Tensor& tk, const FrameTarget& ft) {
                 halves.push_back(tk.mean(0));
                 half_boxes.insert(half_boxes.end(), ft.box.begin(), ft.box.end());
                 colours.push_back(ft.colour);
                 kinds.push_back(ft.kind);
+                cells.push_back(position_cell(ft.box[0], ft.box[1], m.probe_cells));
             };
             for (size_t k = 0; k < segs.size(); ++k) {
                 const SegSample& sg = *segs[k].second;
@@ -464,13 +491,19 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                     .sum();
             const auto longs = at::TensorOptions().dtype(at::kLong);
             // Colour and kind by cross-entropy (-1: unknown, ignored).
-            const at::Tensor ce =
+            at::Tensor ce =
                 at::cross_entropy_loss(out_probe.narrow(1, 4, kProbeColours),
                                        on(at::tensor(colours, longs), pred.device()), {},
                                        at::Reduction::Sum, -1) +
                 at::cross_entropy_loss(out_probe.narrow(1, 4 + kProbeColours, kProbeKinds),
                                        on(at::tensor(kinds, longs), pred.device()), {},
                                        at::Reduction::Sum, -1);
+            if (m.probe_cells > 0) {
+                ce = ce + at::cross_entropy_loss(
+                              out_probe.narrow(1, kProbeOutputs, out_probe.size(1) - kProbeOutputs),
+                              on(at::tensor(cells, longs), pred.device()), {}, at::Reduction::Sum,
+                              -1);
+            }
             const at::Tensor grounding =
                 (w.loss_l1 * l1 + w.loss_giou * giou + 2.0 * ce) / static_cast<double>(g);
             total = total + grounding_weight * grounding;
@@ -566,6 +599,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.batch = state.at("batch").get<int>();
             options_.mask_memory = state.at("mask_memory").get<bool>();
             options_.grounding_weight = state.value("grounding_weight", 0.0);
+            options_.probe_cells = state.value("probe_cells", 0);
             options_.select_weight = state.value("select_weight", options_.select_weight);
             options_.select_pair_weight =
                 state.value("select_pair_weight", options_.select_pair_weight);
@@ -612,7 +646,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         config = model::segllm_preset(options_.config_name);
         config.llm.vocab_size = tokenizer_->vocab_size();
     }
-    model_ = TrainingModel::create(config, options_.seed, device);
+    model_ = TrainingModel::create(config, options_.seed, device, options_.probe_cells);
     if (options_.resume) {
         load_model_weights(model_, (model_dir / "model.safetensors").string());
     } else if (!options_.init_model_dir.empty()) {
@@ -889,6 +923,7 @@ void Trainer::save() const {
                             {"clip_pretrain_steps", options_.clip_pretrain_steps},
                             {"clip_frozen", clip_frozen_},
                             {"grounding_weight", options_.grounding_weight},
+                            {"probe_cells", options_.probe_cells},
                             {"select_weight", options_.select_weight},
                             {"select_pair_weight", options_.select_pair_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},

@@ -50,6 +50,12 @@ struct TrainingModel {
     // class-agnostic, so without it nothing asks the query features to carry the attributes the
     // <seg> tokens name, and VL_Align has nothing to match them with.
     torch::nn::Linear query_probe{nullptr};
+    // Side G of the position grid both probes also classify (0: none): the frame is cut into
+    // G x G cells and each probe names the cell of the object's box centre. The query probe then
+    // asks the decoder's query features to carry where their object lies, and the grounding probe
+    // asks the <seg> tokens to say where the named object lies, so that VL_Align can match the
+    // two by place as well as by colour and kind ("the leftmost ...", "the shape left of [k]").
+    int probe_cells = 0;
     // Where every parameter and buffer (root, segmentator, probe) lives; training_loss builds
     // its inputs there.
     at::Device device{at::kCPU};
@@ -57,14 +63,23 @@ struct TrainingModel {
     // Builds the tree with freshly initialised weights (LibTorch defaults, HIPIE's own
     // initialisation, drawn on the CPU after at::manual_seed(seed), so the weights do not depend
     // on the device) and moves it to `device`. Throws segllm::Error for an invalid config.
+    // `probe_cells`: see above (0..kMaxProbeCells; throws segllm::Error otherwise).
     static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed,
-                                const at::Device& device = at::Device(at::kCPU));
+                                const at::Device& device = at::Device(at::kCPU),
+                                int probe_cells = 0);
     // The training-only probes by name ("grounding_probe", "query_probe"): each is saved as
     // <name>.safetensors beside the run and its optimizer state is keyed "<name>.<param>".
     std::vector<std::pair<std::string, torch::nn::Module*>> probes() const;
     // Parameters and buffers with their official names, sorted by name.
     std::vector<std::pair<std::string, at::Tensor>> named_tensors() const;
 };
+
+// Largest side of the probes' position grid.
+constexpr int kMaxProbeCells = 8;
+
+// The cell (row-major, 0..G*G-1) of a normalised box centre (cx, cy) in a G x G grid of the
+// frame; centres on the far edge belong to the last row or column. -1 when G is 0.
+std::int64_t position_cell(float cx, float cy, int cells);
 
 // The device named by a trainer option: "cpu", "cuda" or "cuda:N". Throws segllm::Error naming
 // the value when it is none of these, or when CUDA is asked for and not available (a LibTorch
@@ -119,6 +134,9 @@ struct TrainerOptions {
     // reference, the query of the instance [k] names must score below the answer's query on the
     // target's tokens (and the other way round on the reference's tokens).
     double select_pair_weight = 0.0;
+    // Side of the probes' position grid (TrainingModel::probe_cells; 0: off). A run keeps it on
+    // resume; the probes of a run are sized by it.
+    int probe_cells = 0;
     // Fraction of the steps (from the start) in which the HIPIE losses do not reach the LLM
     // through the <seg> tokens: the LLM learns to ground from the probe first, and HIPIE learns
     // to read the tokens, before the end-to-end phase.

@@ -90,6 +90,12 @@ private slots:
         QTest::newRow("seg-detach 2")
             << QStringList{QStringLiteral("--seg-detach"), QStringLiteral("2")}
             << QStringLiteral("option '--seg-detach' expects a fraction in 0..1, got 2");
+        QTest::newRow("probe-cells 9")
+            << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("9")}
+            << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got 9");
+        QTest::newRow("probe-cells -1")
+            << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("-1")}
+            << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got -1");
     }
     void badTrainOption() {
         QFETCH(QStringList, arguments);

@@ -200,6 +200,51 @@ private slots:
         QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/query_probe.safetensors"));
     }
 
+    // Cells of the position grid: row-major, centres on the far edge in the last row/column.
+    void position_cells() {
+        QCOMPARE(position_cell(0.0F, 0.0F, 4), std::int64_t{0});
+        QCOMPARE(position_cell(0.3F, 0.6F, 4), std::int64_t{2 * 4 + 1});
+        QCOMPARE(position_cell(1.0F, 0.5F, 4), std::int64_t{2 * 4 + 3});
+        QCOMPARE(position_cell(0.99F, 1.0F, 4), std::int64_t{15});
+        QCOMPARE(position_cell(0.5F, 0.5F, 1), std::int64_t{0});
+        QCOMPARE(position_cell(0.5F, 0.5F, 0), std::int64_t{-1});
+    }
+
+    // With a position grid both probes also name the object's cell: their outputs grow by G*G,
+    // the cell logits receive gradient from the probe losses, and a resumed run keeps the grid.
+    void probe_position_cells() {
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.probe_cells = 3;
+        Trainer trainer(o);
+        TrainingModel& m = trainer.model();
+        QCOMPARE(m.probe_cells, 3);
+        QTemporaryDir plain_dir;
+        Trainer plain_trainer(small_options(plain_dir.path()));
+        const std::int64_t plain_grounding = plain_trainer.model().grounding_probe->weight.size(0);
+        const std::int64_t plain_query = plain_trainer.model().query_probe->weight.size(0);
+        QCOMPARE(m.grounding_probe->weight.size(0), plain_grounding + 9);
+        QCOMPARE(m.query_probe->weight.size(0), plain_query + 9);
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        LossBreakdown bd;
+        training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
+        QVERIFY(std::isfinite(bd.total));
+        for (const torch::nn::Linear& probe : {m.grounding_probe, m.query_probe}) {
+            const at::Tensor cell_rows =
+                probe->weight.grad().narrow(0, probe->weight.size(0) - 9, 9);
+            QVERIFY(cell_rows.abs().sum().item<double>() > 0.0);
+        }
+        trainer.save();
+        TrainerOptions again = small_options(dir.path());
+        again.resume = true;  // probe_cells 0 given: the run's 3 wins
+        Trainer resumed(again);
+        QCOMPARE(resumed.model().probe_cells, 3);
+        QCOMPARE(resumed.model().query_probe->weight.size(0), plain_query + 9);
+        QVERIFY(at::equal(resumed.model().query_probe->weight, m.query_probe->weight));
+        QVERIFY_THROWS_EXCEPTION(Error,
+                                 TrainingModel::create(m.config, 1, at::Device(at::kCPU), 9));
+    }
+
     // With the detach switch the HIPIE losses no longer reach segmentator_predictor (the LM
     // loss never does: it reads the hidden states, not the <seg> tokens; the probe is off).
     void detach_stops_hipie_at_the_seg_tokens() {
