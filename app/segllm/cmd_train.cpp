@@ -244,15 +244,16 @@ int run_train(const std::vector<std::string>& argv) {
         std::fprintf(
             stderr,
             "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-            "dice %.4f select %.4f pair %.4f ground %.4f query %.4f, probe colour %.2f kind "
+            "dice %.4f select %.4f pair %.4f ground %.4f query %.4f patch %.4f, probe colour %.2f "
+            "kind "
             "%.2f)  "
             "lr %.2e  %.2f "
             "s/step  ETA %s\n",
             static_cast<long long>(r.step), static_cast<long long>(trainer.options().steps),
             r.loss.total, r.loss.lm, r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice,
             r.loss.select, r.loss.select_pair, r.loss.grounding, r.loss.query_probe,
-            r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy, r.lr, per_step,
-            duration_text(eta).c_str());
+            r.loss.patch_probe, r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy, r.lr,
+            per_step, duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

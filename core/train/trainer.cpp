@@ -145,6 +145,9 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
     const std::int64_t cells = static_cast<std::int64_t>(probe_cells) * probe_cells;
     m.grounding_probe = torch::nn::Linear(config.hipie.lang_dim, kProbeOutputs + cells);
     m.query_probe = torch::nn::Linear(config.hipie.d_model, kProbeColours + kProbeKinds + cells);
+    if (probe_cells > 0) {
+        m.patch_probe = torch::nn::Linear(config.llm.hidden_size, 2 + cells);
+    }
     {
         // LLaMA's own initialisation (HF _init_weights, initializer_range 0.02) for the LLM and
         // the projectors instead of LibTorch's defaults: with N(0, 1) token embeddings the
@@ -173,13 +176,20 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
         m.root->to(device);  // the segmentator is part of the tree
         m.grounding_probe->to(device);
         m.query_probe->to(device);
+        if (m.patch_probe) {
+            m.patch_probe->to(device);
+        }
     }
     return m;
 }
 
 std::vector<std::pair<std::string, torch::nn::Module*>> TrainingModel::probes() const {
-    return {{"grounding_probe", grounding_probe.ptr().get()},
-            {"query_probe", query_probe.ptr().get()}};
+    std::vector<std::pair<std::string, torch::nn::Module*>> out = {
+        {"grounding_probe", grounding_probe.ptr().get()}, {"query_probe", query_probe.ptr().get()}};
+    if (patch_probe) {
+        out.emplace_back("patch_probe", patch_probe.ptr().get());
+    }
+    return out;
 }
 
 std::vector<std::pair<std::string, at::Tensor>> TrainingModel::named_tensors() const {
@@ -311,6 +321,29 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
     const model::ClipVisionOutput vision = llm->vision_tower(on(at::stack(pixels, 0), dev));
     std::vector<at::Tensor> rows = {
         llm->mm_projector->forward(vision.patches.narrow(0, 0, b)).reshape({-1, hidden})};
+    at::Tensor patch_probe_loss;
+    if (grounding_weight > 0 && m.patch_probe) {
+        // Where each image row's patch lies: centre (x, y) in 0..1 by L1, and its cell.
+        const std::int64_t patches = cfg.vision.num_patches();
+        const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(patches)));
+        std::vector<float> centres;
+        std::vector<std::int64_t> cells;
+        for (std::int64_t k = 0; k < patches; ++k) {
+            const float x = (static_cast<float>(k % side) + 0.5F) / static_cast<float>(side);
+            const float y = (static_cast<float>(k / side) + 0.5F) / static_cast<float>(side);
+            centres.push_back(x);
+            centres.push_back(y);
+            cells.push_back(position_cell(x, y, m.probe_cells));
+        }
+        const at::Tensor out = m.patch_probe->forward(rows[0]);  // [b * patches, 2 + G*G]
+        const at::Tensor xy = on(at::tensor(centres).view({1, patches, 2}), dev)
+                                  .expand({b, patches, 2})
+                                  .reshape({-1, 2});
+        const at::Tensor cell =
+            on(at::tensor(cells, at::TensorOptions().dtype(at::kLong)), dev).repeat({b});
+        patch_probe_loss = (out.narrow(1, 0, 2).sigmoid() - xy).abs().sum(1).mean() +
+                           at::cross_entropy_loss(out.narrow(1, 2, out.size(1) - 2), cell);
+    }
     std::vector<std::int64_t> index = image_index;
     const auto e = static_cast<std::int64_t>(mask_keep.size());
     if (e > 0) {
@@ -346,6 +379,10 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
     LossBreakdown bd;
     at::Tensor total = lm;
     bd.lm = lm.item<double>();
+    if (patch_probe_loss.defined()) {
+        total = total + grounding_weight * patch_probe_loss;
+        bd.patch_probe = patch_probe_loss.item<double>();
+    }
     if (!segs.empty()) {
         const at::Tensor tokens = model::seg_tokens(
             llm->segmentator_predictor, at::stack(states, 0), cfg.projector.seg_token_count);
@@ -560,6 +597,7 @@ LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t tota
         sum.seg_l2 += f * p.seg_l2;
         sum.grounding += f * p.grounding;
         sum.query_probe += f * p.query_probe;
+        sum.patch_probe += f * p.patch_probe;
         sum.select += f * p.select;
         sum.select_pair += f * p.select_pair;
         sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
@@ -818,7 +856,7 @@ StepReport Trainer::step() {
 void Trainer::append_log(const StepReport& r) const {
     static const char* const header =
         "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
-        "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair";
+        "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair,patch_probe";
     const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
     bool fresh = !fs::exists(path);
     if (!fresh) {
@@ -850,11 +888,11 @@ void Trainer::append_log(const StepReport& r) const {
     char line[512];
     std::snprintf(line, sizeof line,
                   "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6f,%.4f,%.4f,%.6g,"
-                  "%.4f,%.3f,%.6f,%.6f\n",
+                  "%.4f,%.3f,%.6f,%.6f,%.6f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
                   l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.query_probe,
                   l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds,
-                  l.select, l.select_pair);
+                  l.select, l.select_pair, l.patch_probe);
     out << line;
 }
 

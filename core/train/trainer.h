@@ -56,6 +56,12 @@ struct TrainingModel {
     // asks the <seg> tokens to say where the named object lies, so that VL_Align can match the
     // two by place as well as by colour and kind ("the leftmost ...", "the shape left of [k]").
     int probe_cells = 0;
+    // Training-only patch probe (with probe_cells > 0; never in model.safetensors): each image
+    // row the LLM reads (mm_projector of a CLIP patch) -> the patch centre (x, y) and its cell.
+    // The frozen CLIP tower's patch features say where the patch is (a linear read-out gets
+    // R^2 0.92-0.94), but nothing asked the projector to pass that on, and behind the trained
+    // projector it was gone (R^2 0.07): the LLM could not tell where anything lies.
+    torch::nn::Linear patch_probe{nullptr};
     // Where every parameter and buffer (root, segmentator, probe) lives; training_loss builds
     // its inputs there.
     at::Device device{at::kCPU};
@@ -67,7 +73,8 @@ struct TrainingModel {
     static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed,
                                 const at::Device& device = at::Device(at::kCPU),
                                 int probe_cells = 0);
-    // The training-only probes by name ("grounding_probe", "query_probe"): each is saved as
+    // The training-only probes by name ("grounding_probe", "query_probe", and "patch_probe"
+    // with a position grid): each is saved as
     // <name>.safetensors beside the run and its optimizer state is keyed "<name>.<param>".
     std::vector<std::pair<std::string, torch::nn::Module*>> probes() const;
     // Parameters and buffers with their official names, sorted by name.
@@ -89,7 +96,7 @@ at::Device training_device(const std::string& name);
 // Per-term losses of one forward (plain numbers, for the log).
 struct LossBreakdown {
     double total = 0, lm = 0, cls = 0, l1 = 0, giou = 0, mask = 0, dice = 0, iou = 0, proposal = 0,
-           seg_l2 = 0, grounding = 0, query_probe = 0, select = 0, select_pair = 0;
+           seg_l2 = 0, grounding = 0, query_probe = 0, select = 0, select_pair = 0, patch_probe = 0;
     // Grounding-probe accuracies over the probed halves (colour and kind of the named object;
     // halves whose attribute is unknown are not counted); 0 when the probe is off.
     double probe_colour_accuracy = 0, probe_kind_accuracy = 0;

@@ -229,7 +229,21 @@ private slots:
         LossBreakdown bd;
         training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
         QVERIFY(std::isfinite(bd.total));
-        for (const torch::nn::Linear& probe : {m.grounding_probe, m.query_probe}) {
+        // The patch probe (where each image row's patch lies) only exists with a grid.
+        QVERIFY(!plain_trainer.model().patch_probe);
+        QVERIFY(m.patch_probe);
+        QCOMPARE(m.patch_probe->weight.size(0), std::int64_t{2 + 9});
+        QVERIFY(bd.patch_probe > 0.0);
+        QCOMPARE(m.probes().size(), size_t{3});
+        // It reaches the projector (the CLIP tower may be frozen; the projector never is).
+        bool projector_grad = false;
+        for (const auto& p : m.root->named_parameters(true)) {
+            if (p.key().rfind("model.mm_projector.", 0) == 0 && p.value().grad().defined()) {
+                projector_grad = projector_grad || p.value().grad().abs().sum().item<double>() > 0;
+            }
+        }
+        QVERIFY(projector_grad);
+        for (const torch::nn::Linear& probe : {m.grounding_probe, m.query_probe, m.patch_probe}) {
             const at::Tensor cell_rows =
                 probe->weight.grad().narrow(0, probe->weight.size(0) - 9, 9);
             QVERIFY(cell_rows.abs().sum().item<double>() > 0.0);
@@ -241,6 +255,8 @@ private slots:
         QCOMPARE(resumed.model().probe_cells, 3);
         QCOMPARE(resumed.model().query_probe->weight.size(0), plain_query + 9);
         QVERIFY(at::equal(resumed.model().query_probe->weight, m.query_probe->weight));
+        QVERIFY(at::equal(resumed.model().patch_probe->weight, m.patch_probe->weight));
+        QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/patch_probe.safetensors"));
         QVERIFY_THROWS_EXCEPTION(Error,
                                  TrainingModel::create(m.config, 1, at::Device(at::kCPU), 9));
     }
