@@ -41,6 +41,10 @@ const std::vector<OptionSpec>& train_options() {
          "the matched queries name the G x G cell of their object's centre (0: off; 0..8; needs "
          "--grounding above 0)",
          "0"},
+        {"patch-probe", "W",
+         "weight, relative to --grounding, of the patch probe that --probe-cells adds (where "
+         "each image row the LLM reads lies)",
+         "1"},
         {"clip-pretrain", "N",
          "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
          "none, the tower is trained jointly)",
@@ -167,6 +171,11 @@ int run_train(const std::vector<std::string>& argv) {
                     std::to_string(train::kMaxProbeCells) + ", got " + args.value("probe-cells"));
     }
     options.probe_cells = static_cast<int>(cells);
+    options.patch_probe_weight = args.number("patch-probe");
+    if (!(options.patch_probe_weight >= 0)) {
+        throw Error("option '--patch-probe' expects a weight of 0 or more, got " +
+                    args.value("patch-probe"));
+    }
     const long long clip_steps = args.integer("clip-pretrain");
     if (clip_steps < 0) {
         throw Error("option '--clip-pretrain' expects 0 or more steps, got " +

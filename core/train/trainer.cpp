@@ -380,7 +380,7 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
     at::Tensor total = lm;
     bd.lm = lm.item<double>();
     if (patch_probe_loss.defined()) {
-        total = total + grounding_weight * patch_probe_loss;
+        total = total + grounding_weight * m.patch_probe_weight * patch_probe_loss;
         bd.patch_probe = patch_probe_loss.item<double>();
     }
     if (!segs.empty()) {
@@ -638,6 +638,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.mask_memory = state.at("mask_memory").get<bool>();
             options_.grounding_weight = state.value("grounding_weight", 0.0);
             options_.probe_cells = state.value("probe_cells", 0);
+            options_.patch_probe_weight = state.value("patch_probe_weight", 1.0);
             options_.select_weight = state.value("select_weight", options_.select_weight);
             options_.select_pair_weight =
                 state.value("select_pair_weight", options_.select_pair_weight);
@@ -685,6 +686,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         config.llm.vocab_size = tokenizer_->vocab_size();
     }
     model_ = TrainingModel::create(config, options_.seed, device, options_.probe_cells);
+    model_.patch_probe_weight = options_.patch_probe_weight;
     if (options_.resume) {
         load_model_weights(model_, (model_dir / "model.safetensors").string());
     } else if (!options_.init_model_dir.empty()) {
@@ -962,6 +964,7 @@ void Trainer::save() const {
                             {"clip_frozen", clip_frozen_},
                             {"grounding_weight", options_.grounding_weight},
                             {"probe_cells", options_.probe_cells},
+                            {"patch_probe_weight", options_.patch_probe_weight},
                             {"select_weight", options_.select_weight},
                             {"select_pair_weight", options_.select_pair_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},

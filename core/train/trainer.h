@@ -62,6 +62,9 @@ struct TrainingModel {
     // R^2 0.92-0.94), but nothing asked the projector to pass that on, and behind the trained
     // projector it was gone (R^2 0.07): the LLM could not tell where anything lies.
     torch::nn::Linear patch_probe{nullptr};
+    // Its weight relative to the grounding weight (the projector's other gradients, through the
+    // LLM, are much larger and noisier).
+    double patch_probe_weight = 1.0;
     // Where every parameter and buffer (root, segmentator, probe) lives; training_loss builds
     // its inputs there.
     at::Device device{at::kCPU};
@@ -144,6 +147,8 @@ struct TrainerOptions {
     // Side of the probes' position grid (TrainingModel::probe_cells; 0: off). A run keeps it on
     // resume; the probes of a run are sized by it.
     int probe_cells = 0;
+    // Weight of the patch probe relative to grounding_weight (TrainingModel::patch_probe_weight).
+    double patch_probe_weight = 1.0;
     // Fraction of the steps (from the start) in which the HIPIE losses do not reach the LLM
     // through the <seg> tokens: the LLM learns to ground from the probe first, and HIPIE learns
     // to read the tokens, before the end-to-end phase.

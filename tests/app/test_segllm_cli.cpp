@@ -93,6 +93,9 @@ private slots:
         QTest::newRow("probe-cells 9")
             << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("9")}
             << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got 9");
+        QTest::newRow("patch-probe -1")
+            << QStringList{QStringLiteral("--patch-probe"), QStringLiteral("-1")}
+            << QStringLiteral("option '--patch-probe' expects a weight of 0 or more, got -1");
         QTest::newRow("probe-cells -1")
             << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("-1")}
             << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got -1");

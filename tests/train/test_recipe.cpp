@@ -216,6 +216,7 @@ private slots:
         QTemporaryDir dir;
         TrainerOptions o = small_options(dir.path());
         o.probe_cells = 3;
+        o.patch_probe_weight = 3.0;
         Trainer trainer(o);
         TrainingModel& m = trainer.model();
         QCOMPARE(m.probe_cells, 3);
@@ -229,7 +230,16 @@ private slots:
         LossBreakdown bd;
         training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
         QVERIFY(std::isfinite(bd.total));
-        // The patch probe (where each image row's patch lies) only exists with a grid.
+        // The patch probe (where each image row's patch lies) only exists with a grid; its term
+        // enters the total with grounding weight x patch_probe_weight.
+        LossBreakdown bd1;
+        m.patch_probe_weight = 1.0;
+        {
+            at::NoGradGuard no_grad;
+            training_loss(m, batch, HipieLossWeights{}, &bd1, 1.0);
+        }
+        m.patch_probe_weight = 3.0;
+        QVERIFY(std::abs((bd.total - bd1.total) - 2.0 * bd.patch_probe) < 1e-3 * bd.total);
         QVERIFY(!plain_trainer.model().patch_probe);
         QVERIFY(m.patch_probe);
         QCOMPARE(m.patch_probe->weight.size(0), std::int64_t{2 + 9});
@@ -253,6 +263,7 @@ private slots:
         again.resume = true;  // probe_cells 0 given: the run's 3 wins
         Trainer resumed(again);
         QCOMPARE(resumed.model().probe_cells, 3);
+        QCOMPARE(resumed.model().patch_probe_weight, 3.0);
         QCOMPARE(resumed.model().query_probe->weight.size(0), plain_query + 9);
         QVERIFY(at::equal(resumed.model().query_probe->weight, m.query_probe->weight));
         QVERIFY(at::equal(resumed.model().patch_probe->weight, m.patch_probe->weight));
