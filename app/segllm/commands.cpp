@@ -11,6 +11,7 @@ int run_check_model(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_probe_position(const std::vector<std::string>& args);
 #ifdef SEGLLM_HAVE_SYNTH_PNG
 int run_gen_bench(const std::vector<std::string>& args);
 int run_chat(const std::vector<std::string>& args);
@@ -36,6 +37,9 @@ const std::vector<Command>& commands() {
         {"eval",
          "score a benchmark folder or N generated conversations (cIoU / gIoU per round and type)",
          &run_eval},
+        {"probe-position",
+         "linear read-outs of position from a model's features (CLIP, projector, LLM, <seg>)",
+         &run_probe_position},
 #if defined(SEGLLM_HAVE_SYNTH_PNG) && defined(SEGLLM_HAVE_EXPORT)
         {"run", "run one benchmark conversation: masks, overlay and COCO JSON", &run_run},
 #endif

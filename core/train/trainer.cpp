@@ -117,6 +117,20 @@ at::Device training_device(const std::string& name) {
     throw Error("trainer: unknown device '" + name + "' (expected cpu, cuda or cuda:N)");
 }
 
+std::vector<float> patch_centres(std::int64_t patches) {
+    const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(patches)));
+    if (side < 1 || side * side != patches) {
+        throw Error("patch centres: " + std::to_string(patches) + " patches are not a square grid");
+    }
+    std::vector<float> centres;
+    centres.reserve(static_cast<size_t>(2 * patches));
+    for (std::int64_t k = 0; k < patches; ++k) {
+        centres.push_back((static_cast<float>(k % side) + 0.5F) / static_cast<float>(side));
+        centres.push_back((static_cast<float>(k / side) + 0.5F) / static_cast<float>(side));
+    }
+    return centres;
+}
+
 std::int64_t position_cell(float cx, float cy, int cells) {
     if (cells <= 0) {
         return -1;
@@ -247,9 +261,8 @@ void load_model_weights(TrainingModel& model, const std::string& safetensors_pat
 // ---------------------------------------------------------------------------------------------
 // loss
 
-at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& batch,
-                         const HipieLossWeights& w, LossBreakdown* breakdown,
-                         double grounding_weight, bool detach_seg_for_hipie, bool with_hipie) {
+BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& batch,
+                           bool with_logits) {
     if (batch.empty()) {
         throw Error("training loss: empty batch");
     }
@@ -318,32 +331,14 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             box_index.push_back(i * t + e.box_position);
         }
     }
-    const model::ClipVisionOutput vision = llm->vision_tower(on(at::stack(pixels, 0), dev));
+    BatchForward f;
+    f.tokens = t;
+    f.labels = labels;
+    f.vision = llm->vision_tower(on(at::stack(pixels, 0), dev));
+    const model::ClipVisionOutput& vision = f.vision;
     std::vector<at::Tensor> rows = {
         llm->mm_projector->forward(vision.patches.narrow(0, 0, b)).reshape({-1, hidden})};
-    at::Tensor patch_probe_loss;
-    if (grounding_weight > 0 && m.patch_probe) {
-        // Where each image row's patch lies: centre (x, y) in 0..1 by L1, and its cell.
-        const std::int64_t patches = cfg.vision.num_patches();
-        const auto side = static_cast<std::int64_t>(std::llround(std::sqrt(patches)));
-        std::vector<float> centres;
-        std::vector<std::int64_t> cells;
-        for (std::int64_t k = 0; k < patches; ++k) {
-            const float x = (static_cast<float>(k % side) + 0.5F) / static_cast<float>(side);
-            const float y = (static_cast<float>(k / side) + 0.5F) / static_cast<float>(side);
-            centres.push_back(x);
-            centres.push_back(y);
-            cells.push_back(position_cell(x, y, m.probe_cells));
-        }
-        const at::Tensor out = m.patch_probe->forward(rows[0]);  // [b * patches, 2 + G*G]
-        const at::Tensor xy = on(at::tensor(centres).view({1, patches, 2}), dev)
-                                  .expand({b, patches, 2})
-                                  .reshape({-1, 2});
-        const at::Tensor cell =
-            on(at::tensor(cells, at::TensorOptions().dtype(at::kLong)), dev).repeat({b});
-        patch_probe_loss = (out.narrow(1, 0, 2).sigmoid() - xy).abs().sum(1).mean() +
-                           at::cross_entropy_loss(out.narrow(1, 2, out.size(1) - 2), cell);
-    }
+    f.image_rows = rows[0];
     std::vector<std::int64_t> index = image_index;
     const auto e = static_cast<std::int64_t>(mask_keep.size());
     if (e > 0) {
@@ -358,12 +353,43 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         at::zeros({b * t, hidden}, embeds.options())
             .index_add(0, on(at::tensor(index, at::TensorOptions().dtype(at::kLong)), dev),
                        at::cat(rows, 0));
-    const model::LlamaOutput out =
-        m.root->forward(embeds + added.view({b, t, hidden}), nullptr, true);
+    f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
+    return f;
+}
+
+at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& batch,
+                         const HipieLossWeights& w, LossBreakdown* breakdown,
+                         double grounding_weight, bool detach_seg_for_hipie, bool with_hipie) {
+    const BatchForward f = forward_batch(m, batch, true);
+    const model::SegllmConfig& cfg = m.config;
+    auto& llm = m.root->model;
+    const auto b = static_cast<std::int64_t>(batch.size());
+    const std::int64_t t = f.tokens;
+    const at::Device dev = m.device;
+    const model::LlamaOutput& out = f.out;
+    at::Tensor patch_probe_loss;
+    if (grounding_weight > 0 && m.patch_probe) {
+        // Where each image row's patch lies: centre (x, y) in 0..1 by L1, and its cell.
+        const std::int64_t patches = cfg.vision.num_patches();
+        const std::vector<float> centres = patch_centres(patches);
+        std::vector<std::int64_t> cells;
+        for (std::int64_t k = 0; k < patches; ++k) {
+            cells.push_back(position_cell(centres[static_cast<size_t>(2 * k)],
+                                          centres[static_cast<size_t>(2 * k + 1)], m.probe_cells));
+        }
+        const at::Tensor pred = m.patch_probe->forward(f.image_rows);  // [b * patches, 2 + G*G]
+        const at::Tensor xy = on(at::tensor(centres).view({1, patches, 2}), dev)
+                                  .expand({b, patches, 2})
+                                  .reshape({-1, 2});
+        const at::Tensor cell =
+            on(at::tensor(cells, at::TensorOptions().dtype(at::kLong)), dev).repeat({b});
+        patch_probe_loss = (pred.narrow(1, 0, 2).sigmoid() - xy).abs().sum(1).mean() +
+                           at::cross_entropy_loss(pred.narrow(1, 2, pred.size(1) - 2), cell);
+    }
     const std::int64_t vocab = out.logits.size(-1);
     const at::Tensor lm = at::cross_entropy_loss(
         out.logits.narrow(1, 0, t - 1).reshape({-1, vocab}),
-        labels.narrow(1, 1, t - 1).reshape({-1}), {}, at::Reduction::Mean, kIgnoreLabel);
+        f.labels.narrow(1, 1, t - 1).reshape({-1}), {}, at::Reduction::Mean, kIgnoreLabel);
 
     // Every <seg>: hidden state before <seg> -> 8 language tokens. The grounding probe reads
     // all of them (it is cheap); the HIPIE losses only the supervised ones (max_mask_rounds per
@@ -745,15 +771,20 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     weights_.loss_select_pair = options_.select_pair_weight;
 }
 
-SampleOptions Trainer::sample_options() const {
+SampleOptions sample_options_for(const model::SegllmConfig& config, bool mask_memory,
+                                 bool training) {
     SampleOptions s;
-    s.clip_size = static_cast<int>(model_.config.vision.image_size);
-    s.image_rows = static_cast<int>(model_.config.vision.num_patches());
-    s.hipie_side = static_cast<int>(model_.config.hipie.input_side);
-    s.mask_stride = static_cast<int>(model_.config.hipie.mask_out_stride);
-    s.mask_memory = options_.mask_memory;
-    s.training = true;
+    s.clip_size = static_cast<int>(config.vision.image_size);
+    s.image_rows = static_cast<int>(config.vision.num_patches());
+    s.hipie_side = static_cast<int>(config.hipie.input_side);
+    s.mask_stride = static_cast<int>(config.hipie.mask_out_stride);
+    s.mask_memory = mask_memory;
+    s.training = training;
     return s;
+}
+
+SampleOptions Trainer::sample_options() const {
+    return sample_options_for(model_.config, options_.mask_memory, true);
 }
 
 std::vector<TrainingSample> Trainer::make_batch(std::int64_t step) const {

@@ -15,6 +15,7 @@
 // SEG embeddings. Run folder: model/ (config.json, model.safetensors, tokenizer.model),
 // optimizer.safetensors (AdamW moments), trainer_state.json (step and options), loss_log.csv.
 
+#include "core/model/clip.h"
 #include "core/model/config.h"
 #include "core/model/hipie/hipie_model.h"
 #include "core/model/llama.h"
@@ -91,6 +92,15 @@ constexpr int kMaxProbeCells = 8;
 // frame; centres on the far edge belong to the last row or column. -1 when G is 0.
 std::int64_t position_cell(float cx, float cy, int cells);
 
+// The centres (x, y), normalised to 0..1 of the CLIP crop, of a square grid of `patches`
+// patches in row-major order: [x0, y0, x1, y1, ...]. Throws segllm::Error when `patches` is not
+// a square number.
+std::vector<float> patch_centres(std::int64_t patches);
+
+// The sample sizes of a model configuration (CLIP crop, image rows, HIPIE side, mask stride).
+SampleOptions sample_options_for(const model::SegllmConfig& config, bool mask_memory,
+                                 bool training);
+
 // The device named by a trainer option: "cpu", "cuda" or "cuda:N". Throws segllm::Error naming
 // the value when it is none of these, or when CUDA is asked for and not available (a LibTorch
 // without CUDA support or no CUDA device).
@@ -105,6 +115,20 @@ struct LossBreakdown {
     double probe_colour_accuracy = 0, probe_kind_accuracy = 0;
     int targets = 0;  // HIPIE targets in the batch (the normaliser)
 };
+
+// The teacher-forced forward of a batch (autograd as the caller sets it): the samples right-
+// padded to `tokens` with id 0, CLIP on the images and mask-encode crops, the image rows and the
+// mask/box-encode rows added at their <video> positions, then the LLM.
+struct BatchForward {
+    std::int64_t tokens = 0;         // T, the longest sample
+    at::Tensor labels;               // [B, T], kIgnoreLabel where there is no loss
+    model::ClipVisionOutput vision;  // the images first (B), then the crops
+    at::Tensor image_rows;           // [B * patches, hidden]: mm_projector of the image patches
+    model::LlamaOutput out;          // hidden states [B, T, hidden] (and logits when asked)
+};
+// Throws segllm::Error for an empty batch or a sample that does not fit the model.
+BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& batch,
+                           bool with_logits);
 
 // The full training loss of a batch of samples (autograd on). `breakdown` may be null.
 // `grounding_weight` scales the grounding-probe loss (0: off); `detach_seg_for_hipie` stops the

@@ -2,6 +2,7 @@
 
 #include "tests/app/process_run.h"
 
+#include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
@@ -113,6 +114,62 @@ private slots:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(run));
+    }
+
+    // `segllm probe-position`: a bad value names the option; a folder without weights names the
+    // missing file; a short run on the shipped model prints every read-out.
+    void badProbePositionOption_data() {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("conversations 3")
+            << QStringList{QStringLiteral("--conversations"), QStringLiteral("3")}
+            << QStringLiteral("option '--conversations' expects 4..100000, got 3");
+        QTest::newRow("max-rounds 9")
+            << QStringList{QStringLiteral("--max-rounds"), QStringLiteral("9")}
+            << QStringLiteral("option '--max-rounds' expects 1..8, got 9");
+        QTest::newRow("ridge -1") << QStringList{QStringLiteral("--ridge"), QStringLiteral("-1")}
+                                  << QStringLiteral(
+                                         "option '--ridge' expects a number >= 0, got -1");
+        QTest::newRow("device") << QStringList{QStringLiteral("--device"), QStringLiteral("tpu")}
+                                << QStringLiteral("tpu");
+    }
+    void badProbePositionOption() {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const auto r =
+            runProcess(kProgram, QStringList{QStringLiteral("probe-position")} + arguments);
+        QVERIFY(r.finished);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+    }
+    void probePositionNamesMissingWeights() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        QFile config(dir.filePath(QStringLiteral("config.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{}");
+        config.close();
+        const auto r = runProcess(
+            kProgram, {QStringLiteral("probe-position"), QStringLiteral("--model"), dir.path()});
+        QVERIFY(r.finished);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(dir.filePath(QStringLiteral("model.safetensors")) +
+                                QStringLiteral(" is missing")),
+                 qPrintable(r.err));
+    }
+    void probePositionOnShippedModel() {
+        const auto r = runProcess(
+            kProgram, {QStringLiteral("probe-position"), QStringLiteral("--conversations"),
+                       QStringLiteral("8"), QStringLiteral("--threads"), QStringLiteral("1")});
+        QVERIFY(r.finished);
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("8 conversations (seed 4242, 128x128")),
+                 qPrintable(r.out));
+        for (const char* row : {"clip patches", "image rows", "llm at image rows", "<seg> state"}) {
+            QVERIFY2(r.out.contains(QString::fromLatin1(row)), row);
+        }
+        QVERIFY(r.out.contains(QStringLiteral("positional")));
     }
 };
 
