@@ -158,20 +158,8 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
         std::vector<TrainingSample> batch;
         for (int i = begin; i < end; ++i) {
             const std::uint64_t seed = synth::mix_seed(options.seed, static_cast<std::uint64_t>(i));
-            synth::SceneOptions size;
-            if (options.mixed_sizes) {
-                synth::Rng size_rng(synth::mix_seed(seed, 0x512e));
-                size.width = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
-                size.height = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
-            }
-            synth::Conversation c = synth::generate_conversation(seed, size, co);
-            for (std::uint64_t redraw = 1; !answers_fit_frame(c, so.hipie_side); ++redraw) {
-                if (redraw > 64) {
-                    throw Error("position probe: 64 conversations in a row lose an answer in the " +
-                                std::to_string(so.hipie_side) + " px model frame");
-                }
-                c = synth::generate_conversation(synth::mix_seed(seed, 0xf17e + redraw), size, co);
-            }
+            synth::Conversation c =
+                draw_conversation(seed, options.mixed_sizes ? 1.0 : 0.0, co, so.hipie_side);
             synth::Rng rng(synth::mix_seed(seed, 0x5e6));
             batch.push_back(build_sample(c, tokenizer, so, rng));
             conversations.push_back(std::move(c));

@@ -787,6 +787,30 @@ SampleOptions Trainer::sample_options() const {
     return sample_options_for(model_.config, options_.mask_memory, true);
 }
 
+synth::Conversation draw_conversation(std::uint64_t seed, double mixed_size_fraction,
+                                      const synth::ConversationOptions& options, int hipie_side) {
+    synth::SceneOptions size;
+    if (mixed_size_fraction > 0) {
+        synth::Rng size_rng(synth::mix_seed(seed, 0x512e));
+        if (size_rng.bernoulli(mixed_size_fraction)) {
+            size.width = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
+            size.height = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
+        }
+    }
+    // A conversation whose answer vanishes in the model frame (a tiny dot in a large image) is
+    // replaced by another one drawn from a derived seed; the stream is otherwise unchanged.
+    synth::Conversation c = synth::generate_conversation(seed, size, options);
+    for (std::uint64_t redraw = 1; !answers_fit_frame(c, hipie_side); ++redraw) {
+        if (redraw > 64) {
+            throw Error("64 conversations in a row at " + std::to_string(size.width) + "x" +
+                        std::to_string(size.height) + " lose an answer in the " +
+                        std::to_string(hipie_side) + " px model frame");
+        }
+        c = synth::generate_conversation(synth::mix_seed(seed, 0xf17e + redraw), size, options);
+    }
+    return c;
+}
+
 std::vector<TrainingSample> Trainer::make_batch(std::int64_t step) const {
     std::vector<TrainingSample> batch;
     const SampleOptions so = sample_options();
@@ -798,25 +822,8 @@ std::vector<TrainingSample> Trainer::make_batch(std::int64_t step) const {
             synth::mix_seed(options_.seed, static_cast<std::uint64_t>(step) *
                                                    static_cast<std::uint64_t>(options_.batch) +
                                                static_cast<std::uint64_t>(i));
-        synth::SceneOptions size;
-        if (options_.mixed_size_fraction > 0) {
-            synth::Rng size_rng(synth::mix_seed(seed, 0x512e));
-            if (size_rng.bernoulli(options_.mixed_size_fraction)) {
-                size.width = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
-                size.height = size_rng.uniform_int(synth::kMinImageSide, synth::kMaxImageSide);
-            }
-        }
-        // A conversation whose answer vanishes in the model frame (a tiny dot in a large image)
-        // is replaced by another one drawn from a derived seed; the stream is otherwise unchanged.
-        synth::Conversation c = synth::generate_conversation(seed, size, co);
-        for (std::uint64_t redraw = 1; !answers_fit_frame(c, so.hipie_side); ++redraw) {
-            if (redraw > 64) {
-                throw Error("trainer: 64 conversations in a row at " + std::to_string(size.width) +
-                            "x" + std::to_string(size.height) + " lose an answer in the " +
-                            std::to_string(so.hipie_side) + " px model frame");
-            }
-            c = synth::generate_conversation(synth::mix_seed(seed, 0xf17e + redraw), size, co);
-        }
+        const synth::Conversation c =
+            draw_conversation(seed, options_.mixed_size_fraction, co, so.hipie_side);
         synth::Rng rng(synth::mix_seed(seed, 0x5e6));
         batch.push_back(build_sample(c, *tokenizer_, so, rng));
     }

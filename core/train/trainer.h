@@ -19,6 +19,7 @@
 #include "core/model/config.h"
 #include "core/model/hipie/hipie_model.h"
 #include "core/model/llama.h"
+#include "core/synth/conversation.h"
 #include "core/text/tokenizer.h"
 #include "core/train/hipie_loss.h"
 #include "core/train/optimizer.h"
@@ -100,6 +101,13 @@ std::vector<float> patch_centres(std::int64_t patches);
 // The sample sizes of a model configuration (CLIP crop, image rows, HIPIE side, mask stride).
 SampleOptions sample_options_for(const model::SegllmConfig& config, bool mask_memory,
                                  bool training);
+
+// The training conversation of stream seed `seed`: a random size (sides 96..512) with
+// probability `mixed_size_fraction`, else 128x128; a conversation whose answer vanishes in the
+// model frame of side `hipie_side` (a tiny dot in a large image) is replaced by one drawn from a
+// derived seed. Throws segllm::Error when 64 draws in a row lose an answer.
+synth::Conversation draw_conversation(std::uint64_t seed, double mixed_size_fraction,
+                                      const synth::ConversationOptions& options, int hipie_side);
 
 // The device named by a trainer option: "cpu", "cuda" or "cuda:N". Throws segllm::Error naming
 // the value when it is none of these, or when CUDA is asked for and not available (a LibTorch
