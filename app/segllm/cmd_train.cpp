@@ -45,6 +45,13 @@ const std::vector<OptionSpec>& train_options() {
          "weight, relative to --grounding, of the patch probe that --probe-cells adds (where "
          "each image row the LLM reads lies)",
          "1"},
+        {"attend", "W",
+         "weight of the training-only attention supervision: at the state before each <seg>, "
+         "one head of decoder layer --attend-layer is asked to look at the answer's image rows "
+         "and another at those of the instance [k] names (0: off)",
+         "0"},
+        {"attend-layer", "L",
+         "decoder layer (0-based) of the attention supervision (-1: the middle one)", "-1"},
         {"clip-pretrain", "N",
          "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
          "none, the tower is trained jointly)",
@@ -176,6 +183,16 @@ int run_train(const std::vector<std::string>& argv) {
         throw Error("option '--patch-probe' expects a weight of 0 or more, got " +
                     args.value("patch-probe"));
     }
+    options.attend_weight = args.number("attend");
+    if (!(options.attend_weight >= 0)) {
+        throw Error("option '--attend' expects a weight of 0 or more, got " + args.value("attend"));
+    }
+    const long long attend_layer = args.integer("attend-layer");
+    if (attend_layer < -1 || attend_layer > 1000) {
+        throw Error("option '--attend-layer' expects a decoder layer of 0 or more (or -1), got " +
+                    args.value("attend-layer"));
+    }
+    options.attend_layer = static_cast<int>(attend_layer);
     const long long clip_steps = args.integer("clip-pretrain");
     if (clip_steps < 0) {
         throw Error("option '--clip-pretrain' expects 0 or more steps, got " +
@@ -253,7 +270,8 @@ int run_train(const std::vector<std::string>& argv) {
         std::fprintf(
             stderr,
             "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-            "dice %.4f select %.4f pair %.4f ground %.4f query %.4f patch %.4f, probe colour %.2f "
+            "dice %.4f select %.4f pair %.4f ground %.4f query %.4f patch %.4f attend %.4f (mass "
+            "%.2f), probe colour %.2f "
             "kind "
             "%.2f)  "
             "lr %.2e  %.2f "
@@ -261,8 +279,8 @@ int run_train(const std::vector<std::string>& argv) {
             static_cast<long long>(r.step), static_cast<long long>(trainer.options().steps),
             r.loss.total, r.loss.lm, r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice,
             r.loss.select, r.loss.select_pair, r.loss.grounding, r.loss.query_probe,
-            r.loss.patch_probe, r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy, r.lr,
-            per_step, duration_text(eta).c_str());
+            r.loss.patch_probe, r.loss.attend, r.loss.attend_mass, r.loss.probe_colour_accuracy,
+            r.loss.probe_kind_accuracy, r.lr, per_step, duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

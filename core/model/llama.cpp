@@ -12,6 +12,8 @@ namespace segllm::model {
 
 namespace {
 
+thread_local AttentionCapture* t_attention_capture = nullptr;
+
 at::TensorOptions init_options(const LlmInit& init) {
     return at::TensorOptions().device(init.device).dtype(init.dtype);
 }
@@ -96,6 +98,15 @@ at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& rotary) {
 // ---------------------------------------------------------------------------------------------
 // attention, MLP, layer
 
+AttentionCaptureScope::AttentionCaptureScope(AttentionCapture* capture)
+    : previous_(t_attention_capture) {
+    t_attention_capture = capture;
+}
+
+AttentionCaptureScope::~AttentionCaptureScope() {
+    t_attention_capture = previous_;
+}
+
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& config, std::int64_t layer_index,
                                        const LlmInit& init)
     : heads_(config.num_attention_heads),
@@ -148,6 +159,9 @@ at::Tensor LlamaAttentionImpl::forward(at::Tensor hidden, const RotaryTables& ro
     const at::Tensor probs =
         at::softmax(scores, -1, q.scalar_type() == at::kDouble ? at::kDouble : at::kFloat)
             .to(q.scalar_type());
+    if (t_attention_capture != nullptr && t_attention_capture->layer == layer_index_) {
+        t_attention_capture->probs = probs;
+    }
     const at::Tensor context =
         at::matmul(probs, v).transpose(1, 2).reshape({b, t, heads_ * head_dim_});
     return o_proj->forward(context);

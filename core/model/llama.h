@@ -71,6 +71,24 @@ RotaryTables rotary_tables(const at::Tensor& positions, std::int64_t head_dim, d
 at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& rotary);
 
 // Causal self-attention with grouped-query support (each group of heads shares one k/v head).
+// Training-time read-out of one decoder layer's attention probabilities on the calling thread
+// (the trainer's attention supervision; the inference paths never set one). While a scope is
+// alive, the forward of layer `layer` stores its softmax output [B, heads, T, keys] in `probs`.
+struct AttentionCapture {
+    std::int64_t layer = -1;
+    at::Tensor probs;
+};
+class AttentionCaptureScope {
+public:
+    explicit AttentionCaptureScope(AttentionCapture* capture);
+    ~AttentionCaptureScope();
+    AttentionCaptureScope(const AttentionCaptureScope&) = delete;
+    AttentionCaptureScope& operator=(const AttentionCaptureScope&) = delete;
+
+private:
+    AttentionCapture* previous_;
+};
+
 class LlamaAttentionImpl : public torch::nn::Module {
 public:
     // `layer_index` selects this layer's slot in a KvCache.

@@ -1,6 +1,7 @@
 #include "core/train/trainer.h"
 
 #include "core/common/error.h"
+#include "core/image/preprocess.h"
 #include "core/model/projector.h"
 #include "core/synth/conversation.h"
 #include "core/synth/random.h"
@@ -129,6 +130,52 @@ std::vector<float> patch_centres(std::int64_t patches) {
         centres.push_back((static_cast<float>(k / side) + 0.5F) / static_cast<float>(side));
     }
     return centres;
+}
+
+std::vector<std::int64_t> covered_patches(const Mask& frame_mask, const ModelFrame& frame,
+                                          int clip_size, int grid) {
+    if (frame_mask.width != frame.side || frame_mask.height != frame.side) {
+        throw Error("covered patches: the mask is " + std::to_string(frame_mask.width) + "x" +
+                    std::to_string(frame_mask.height) + ", the model frame " +
+                    std::to_string(frame.side) + "x" + std::to_string(frame.side));
+    }
+    if (grid < 1 || clip_size < grid || frame.resized_w < 1 || frame.resized_h < 1) {
+        throw Error("covered patches: a grid of " + std::to_string(grid) + " on a crop of " +
+                    std::to_string(clip_size) + " px");
+    }
+    const auto [rw, rh] = clip_resized_size(frame.orig_w, frame.orig_h, clip_size);
+    const double left = static_cast<double>((rw - clip_size) / 2);
+    const double top = static_cast<double>((rh - clip_size) / 2);
+    // frame pixel centre -> original image -> CLIP resize -> crop -> patch
+    const double sx = static_cast<double>(frame.orig_w) / frame.resized_w *
+                      static_cast<double>(rw) / frame.orig_w;
+    const double sy = static_cast<double>(frame.orig_h) / frame.resized_h *
+                      static_cast<double>(rh) / frame.orig_h;
+    const double cell = static_cast<double>(clip_size) / grid;
+    std::vector<int> counts(static_cast<size_t>(grid * grid), 0);
+    for (int v = 0; v < frame.resized_h; ++v) {
+        for (int u = 0; u < frame.resized_w; ++u) {
+            if (frame_mask.data[static_cast<size_t>(v) * frame_mask.width + u] == 0) {
+                continue;
+            }
+            const double x = (u + 0.5) * sx - left;
+            const double y = (v + 0.5) * sy - top;
+            if (x < 0 || y < 0 || x >= clip_size || y >= clip_size) {
+                continue;
+            }
+            const int col = std::min(grid - 1, static_cast<int>(x / cell));
+            const int row = std::min(grid - 1, static_cast<int>(y / cell));
+            ++counts[static_cast<size_t>(row * grid + col)];
+        }
+    }
+    const int fullest = *std::max_element(counts.begin(), counts.end());
+    std::vector<std::int64_t> patches;
+    for (size_t k = 0; k < counts.size(); ++k) {
+        if (fullest > 0 && counts[k] * 10 >= fullest) {
+            patches.push_back(static_cast<std::int64_t>(k));
+        }
+    }
+    return patches;
 }
 
 std::int64_t position_cell(float cx, float cy, int cells) {
@@ -353,7 +400,15 @@ BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& 
         at::zeros({b * t, hidden}, embeds.options())
             .index_add(0, on(at::tensor(index, at::TensorOptions().dtype(at::kLong)), dev),
                        at::cat(rows, 0));
-    f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
+    if (m.attend_weight > 0) {
+        model::AttentionCapture capture;
+        capture.layer = m.attend_layer;
+        const model::AttentionCaptureScope scope(&capture);
+        f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
+        f.attention = capture.probs;
+    } else {
+        f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
+    }
     return f;
 }
 
@@ -408,6 +463,49 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
     if (patch_probe_loss.defined()) {
         total = total + grounding_weight * m.patch_probe_weight * patch_probe_loss;
         bd.patch_probe = patch_probe_loss.item<double>();
+    }
+    if (m.attend_weight > 0 && f.attention.defined()) {
+        // At the state before each <seg> of decoder layer attend_layer: head 0 on the answer's
+        // image rows, head 1 on those of the instance [k] names.
+        const std::int64_t heads = f.attention.size(1);
+        const auto clip_size = static_cast<int>(cfg.vision.image_size);
+        const auto grid = static_cast<int>(cfg.vision.image_size / cfg.vision.patch_size);
+        std::vector<std::int64_t> rows;
+        std::vector<float> keys;
+        const auto add = [&](std::int64_t i, std::int64_t head, std::int64_t query,
+                             const TrainingSample& s, const Mask& mask) {
+            const std::vector<std::int64_t> patches =
+                covered_patches(mask, s.frame, clip_size, grid);
+            if (patches.empty()) {
+                return;  // outside the CLIP crop of a long image
+            }
+            rows.push_back((i * heads + head) * t + query);
+            const size_t at = keys.size();
+            keys.resize(at + static_cast<size_t>(t), 0.0F);
+            for (std::int64_t p : patches) {
+                keys[at + static_cast<size_t>(s.image_positions[static_cast<size_t>(p)])] = 1.0F;
+            }
+        };
+        for (std::int64_t i = 0; i < b; ++i) {
+            const TrainingSample& s = batch[static_cast<size_t>(i)];
+            for (const SegSample& sg : s.segs) {
+                add(i, 0, sg.position - 1, s, sg.target.mask);
+                if (sg.has_reference && heads > 1) {
+                    add(i, 1, sg.position - 1, s, sg.reference.mask);
+                }
+            }
+        }
+        if (!rows.empty()) {
+            const auto n = static_cast<std::int64_t>(rows.size());
+            const at::Tensor picked = f.attention.reshape({-1, f.attention.size(-1)})
+                                          .index_select(0, on(at::tensor(rows), dev));
+            const at::Tensor wanted = on(at::tensor(keys).view({n, t}), dev);
+            const at::Tensor mass = (picked * wanted).sum(1);
+            const at::Tensor attend = -(mass + 1e-6).log().mean();
+            total = total + m.attend_weight * attend;
+            bd.attend = attend.item<double>();
+            bd.attend_mass = mass.mean().item<double>();
+        }
     }
     if (!segs.empty()) {
         const at::Tensor tokens = model::seg_tokens(
@@ -624,6 +722,8 @@ LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t tota
         sum.grounding += f * p.grounding;
         sum.query_probe += f * p.query_probe;
         sum.patch_probe += f * p.patch_probe;
+        sum.attend += f * p.attend;
+        sum.attend_mass += f * p.attend_mass;
         sum.select += f * p.select;
         sum.select_pair += f * p.select_pair;
         sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
@@ -665,6 +765,8 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.grounding_weight = state.value("grounding_weight", 0.0);
             options_.probe_cells = state.value("probe_cells", 0);
             options_.patch_probe_weight = state.value("patch_probe_weight", 1.0);
+            options_.attend_weight = state.value("attend_weight", 0.0);
+            options_.attend_layer = state.value("attend_layer", -1);
             options_.select_weight = state.value("select_weight", options_.select_weight);
             options_.select_pair_weight =
                 state.value("select_pair_weight", options_.select_pair_weight);
@@ -713,6 +815,17 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     }
     model_ = TrainingModel::create(config, options_.seed, device, options_.probe_cells);
     model_.patch_probe_weight = options_.patch_probe_weight;
+    model_.attend_weight = options_.attend_weight;
+    {
+        const std::int64_t layers = config.llm.num_hidden_layers;
+        model_.attend_layer = options_.attend_layer < 0 ? layers / 2 : options_.attend_layer;
+        if (options_.attend_weight > 0 &&
+            (model_.attend_layer >= layers || config.llm.num_attention_heads < 1)) {
+            throw Error("trainer: attention supervision on decoder layer " +
+                        std::to_string(model_.attend_layer) + ", the model has " +
+                        std::to_string(layers) + " (0.." + std::to_string(layers - 1) + ")");
+        }
+    }
     if (options_.resume) {
         load_model_weights(model_, (model_dir / "model.safetensors").string());
     } else if (!options_.init_model_dir.empty()) {
@@ -896,7 +1009,9 @@ StepReport Trainer::step() {
 void Trainer::append_log(const StepReport& r) const {
     static const char* const header =
         "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
-        "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair,patch_probe";
+        "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair,patch_probe,"
+        "attend,"
+        "attend_mass";
     const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
     bool fresh = !fs::exists(path);
     if (!fresh) {
@@ -928,11 +1043,11 @@ void Trainer::append_log(const StepReport& r) const {
     char line[512];
     std::snprintf(line, sizeof line,
                   "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6f,%.4f,%.4f,%.6g,"
-                  "%.4f,%.3f,%.6f,%.6f,%.6f\n",
+                  "%.4f,%.3f,%.6f,%.6f,%.6f,%.6f,%.4f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
                   l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.query_probe,
                   l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds,
-                  l.select, l.select_pair, l.patch_probe);
+                  l.select, l.select_pair, l.patch_probe, l.attend, l.attend_mass);
     out << line;
 }
 
@@ -1003,6 +1118,8 @@ void Trainer::save() const {
                             {"grounding_weight", options_.grounding_weight},
                             {"probe_cells", options_.probe_cells},
                             {"patch_probe_weight", options_.patch_probe_weight},
+                            {"attend_weight", options_.attend_weight},
+                            {"attend_layer", options_.attend_layer},
                             {"select_weight", options_.select_weight},
                             {"select_pair_weight", options_.select_pair_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},

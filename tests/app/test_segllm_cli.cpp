@@ -97,6 +97,13 @@ private slots:
         QTest::newRow("patch-probe -1")
             << QStringList{QStringLiteral("--patch-probe"), QStringLiteral("-1")}
             << QStringLiteral("option '--patch-probe' expects a weight of 0 or more, got -1");
+        QTest::newRow("attend -1")
+            << QStringList{QStringLiteral("--attend"), QStringLiteral("-1")}
+            << QStringLiteral("option '--attend' expects a weight of 0 or more, got -1");
+        QTest::newRow("attend-layer -2")
+            << QStringList{QStringLiteral("--attend-layer"), QStringLiteral("-2")}
+            << QStringLiteral(
+                   "option '--attend-layer' expects a decoder layer of 0 or more (or -1), got -2");
         QTest::newRow("probe-cells -1")
             << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("-1")}
             << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got -1");

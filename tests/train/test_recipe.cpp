@@ -9,6 +9,8 @@
 
 #include "core/common/error.h"
 #include "core/common/runtime.h"
+#include "core/image/frame.h"
+#include "core/image/mask.h"
 #include "core/synth/conversation.h"
 #include "core/synth/random.h"
 #include "core/synth/scene.h"
@@ -270,6 +272,114 @@ private slots:
         QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/patch_probe.safetensors"));
         QVERIFY_THROWS_EXCEPTION(Error,
                                  TrainingModel::create(m.config, 1, at::Device(at::kCPU), 9));
+    }
+
+    // The image rows an instance covers: a 128 px scene seen at 64 px in an 8 x 8 grid (16 source
+    // pixels a patch); a sliver of a patch (less than a tenth of the fullest one) does not count.
+    void covered_patches_square_scene() {
+        const ModelFrame frame = make_model_frame(128, 128, 128);
+        Mask mask(128, 128);
+        for (int y = 32; y < 48; ++y) {
+            for (int x = 16; x < 49; ++x) {  // columns 1 and 2, and one pixel column of 3
+                mask.at(x, y) = 255;
+            }
+        }
+        QCOMPARE(covered_patches(mask, frame, 64, 8), (std::vector<std::int64_t>{17, 18}));
+        for (int y = 32; y < 48; ++y) {
+            for (int x = 49; x < 52; ++x) {  // 64 pixels of column 3: a quarter of the fullest
+                mask.at(x, y) = 255;
+            }
+        }
+        QCOMPARE(covered_patches(mask, frame, 64, 8), (std::vector<std::int64_t>{17, 18, 19}));
+        QCOMPARE(covered_patches(Mask(128, 128), frame, 64, 8), std::vector<std::int64_t>{});
+        QVERIFY_THROWS_EXCEPTION(Error, covered_patches(Mask(64, 64), frame, 64, 8));
+    }
+
+    // A 256 x 128 scene: CLIP resizes it to 128 x 64 and keeps the centre 64 x 64 (source x
+    // 64..191); HIPIE's frame of side 128 holds it at half scale in its top-left corner.
+    void covered_patches_wide_scene() {
+        const ModelFrame frame = make_model_frame(256, 128, 128);
+        Mask outside(128, 128);
+        Mask inside(128, 128);
+        for (int y = 0; y < 16; ++y) {
+            for (int x = 0; x < 15; ++x) {
+                outside.at(x, y) = 255;  // source x 0..29: cropped away
+            }
+            for (int x = 32; x < 48; ++x) {
+                inside.at(x, y) = 255;  // source x 64..95, y 0..31: 16 source px a patch
+            }
+        }
+        QCOMPARE(covered_patches(outside, frame, 64, 8), std::vector<std::int64_t>{});
+        QCOMPARE(covered_patches(inside, frame, 64, 8), (std::vector<std::int64_t>{0, 1, 8, 9}));
+    }
+
+    // Attention supervision: its term (-log of the attention mass on the object's image rows)
+    // enters the total with its weight, reaches the supervised layer and no later one, and a
+    // resumed run keeps the weight and the layer.
+    void attention_supervision() {
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.attend_weight = 2.0;
+        Trainer trainer(o);
+        TrainingModel& m = trainer.model();
+        const std::int64_t layers = m.config.llm.num_hidden_layers;
+        QCOMPARE(m.attend_layer, layers / 2);
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        LossBreakdown bd;
+        training_loss(m, batch, HipieLossWeights{}, &bd, 0.0).backward();
+        QVERIFY(bd.attend > 0.0);
+        QVERIFY(bd.attend_mass > 0.0 && bd.attend_mass < 1.0);
+        QVERIFY(std::abs(bd.attend + std::log(bd.attend_mass)) < 5.0);
+        LossBreakdown off;
+        m.attend_weight = 0.0;
+        {
+            at::NoGradGuard no_grad;
+            training_loss(m, batch, HipieLossWeights{}, &off, 0.0);
+        }
+        m.attend_weight = 2.0;
+        QCOMPARE(off.attend, 0.0);
+        QVERIFY(std::abs((bd.total - off.total) - 2.0 * bd.attend) < 1e-3 * bd.total);
+        // Only the attention term differs between the two: check that it reaches the query
+        // projection of the supervised layer.
+        for (auto& p : m.root->parameters(true)) {
+            p.mutable_grad() = at::Tensor();
+        }
+        {
+            LossBreakdown again;
+            const std::vector<TrainingSample> one = {batch.front()};
+            const at::Tensor with = training_loss(m, one, HipieLossWeights{}, &again, 0.0);
+            m.attend_weight = 0.0;
+            const at::Tensor without = training_loss(m, one, HipieLossWeights{}, &again, 0.0);
+            m.attend_weight = 2.0;
+            (with - without).backward();
+        }
+        const auto grad_of = [&](const std::string& name) {
+            for (const auto& p : m.root->named_parameters(true)) {
+                if (p.key() == name) {
+                    return p.value().grad().defined() ? p.value().grad().abs().sum().item<double>()
+                                                      : 0.0;
+                }
+            }
+            return -1.0;
+        };
+        const std::string layer = "model.layers." + std::to_string(layers / 2) + ".self_attn.";
+        // (the shared terms cancel up to rounding in the later layer)
+        const double supervised = grad_of(layer + "q_proj.weight");
+        const double later =
+            grad_of("model.layers." + std::to_string(layers - 1) + ".self_attn.q_proj.weight");
+        QVERIFY2(supervised > 0.0 && later < 1e-4 * supervised,
+                 qPrintable(QString("supervised %1 later %2").arg(supervised).arg(later)));
+        trainer.save();
+        TrainerOptions resume = small_options(dir.path());
+        resume.resume = true;
+        Trainer resumed(resume);
+        QCOMPARE(resumed.model().attend_weight, 2.0);
+        QCOMPARE(resumed.model().attend_layer, layers / 2);
+        QTemporaryDir bad_dir;
+        TrainerOptions bad = small_options(bad_dir.path());
+        bad.attend_weight = 1.0;
+        bad.attend_layer = static_cast<int>(layers);
+        QVERIFY_THROWS_EXCEPTION(Error, Trainer{bad});
     }
 
     // With the detach switch the HIPIE losses no longer reach segmentator_predictor (the LM
