@@ -132,6 +132,24 @@ int run_probe_position(const std::vector<std::string>& argv) {
                     static_cast<long long>(f.scored_rows), r2_text(f.r2_x).c_str(),
                     r2_text(f.r2_y).c_str());
     }
+    std::printf(
+        "\nattention of the state before <seg> on the image rows of its answer or of the "
+        "instance [k] names:\nmean mass per decoder layer of the head that puts the most there "
+        "(its index in brackets); uniform: attention spread evenly over the keys\n");
+    std::printf("%-13s %-20s %7s %8s", "rows", "rounds", "count", "uniform");
+    for (std::int64_t l = 0; l < config.llm.num_hidden_layers; ++l) {
+        std::printf("  layer %-4lld", static_cast<long long>(l));
+    }
+    std::printf("\n");
+    for (const train::AttentionLook& l : report.looks) {
+        std::printf("%-13s %-20s %7lld  %s", l.rows.c_str(), l.subset.c_str(),
+                    static_cast<long long>(l.rounds),
+                    r2_text(l.rounds > 0 ? l.uniform : std::nan("")).c_str());
+        for (size_t k = 0; k < l.layers.size(); ++k) {
+            std::printf("  %s (h%d)", r2_text(l.layers[k]).c_str(), l.heads[k]);
+        }
+        std::printf("\n");
+    }
     return 0;
 }
 

@@ -159,8 +159,13 @@ at::Tensor LlamaAttentionImpl::forward(at::Tensor hidden, const RotaryTables& ro
     const at::Tensor probs =
         at::softmax(scores, -1, q.scalar_type() == at::kDouble ? at::kDouble : at::kFloat)
             .to(q.scalar_type());
-    if (t_attention_capture != nullptr && t_attention_capture->layer == layer_index_) {
-        t_attention_capture->probs = probs;
+    if (t_attention_capture != nullptr &&
+        (t_attention_capture->layer < 0 || t_attention_capture->layer == layer_index_)) {
+        std::vector<at::Tensor>& kept = t_attention_capture->probs;
+        if (static_cast<std::int64_t>(kept.size()) <= layer_index_) {
+            kept.resize(static_cast<size_t>(layer_index_ + 1));
+        }
+        kept[static_cast<size_t>(layer_index_)] = probs;
     }
     const at::Tensor context =
         at::matmul(probs, v).transpose(1, 2).reshape({b, t, heads_ * head_dim_});

@@ -72,11 +72,12 @@ at::Tensor apply_rotary(const at::Tensor& x, const RotaryTables& rotary);
 
 // Causal self-attention with grouped-query support (each group of heads shares one k/v head).
 // Training-time read-out of one decoder layer's attention probabilities on the calling thread
-// (the trainer's attention supervision; the inference paths never set one). While a scope is
-// alive, the forward of layer `layer` stores its softmax output [B, heads, T, keys] in `probs`.
+// (the trainer's attention supervision and the position probe; the inference paths never set
+// one). While a scope is alive, the forward of layer `layer` (every layer when -1) stores its
+// softmax output [B, heads, T, keys] in probs[layer] (probs grows as needed).
 struct AttentionCapture {
     std::int64_t layer = -1;
-    at::Tensor probs;
+    std::vector<at::Tensor> probs;
 };
 class AttentionCaptureScope {
 public:

@@ -38,6 +38,41 @@ struct Collected {
     }
 };
 
+// Attention masses per round (a [layers, heads] block each) of one kind of rows.
+struct Looks {
+    std::vector<at::Tensor> mass;
+    std::vector<double> uniform;
+    std::vector<std::string> subset;
+};
+
+void summarise(const Looks& l, const std::string& rows, const std::vector<std::string>& subsets,
+               std::vector<AttentionLook>* out) {
+    for (const std::string& subset : subsets) {
+        AttentionLook look;
+        look.rows = rows;
+        look.subset = subset;
+        at::Tensor sum;
+        for (size_t k = 0; k < l.mass.size(); ++k) {
+            if (subset != "all" && l.subset[k] != subset) {
+                continue;
+            }
+            sum = sum.defined() ? sum + l.mass[k] : l.mass[k].clone();
+            look.uniform += l.uniform[k];
+            ++look.rounds;
+        }
+        if (look.rounds > 0) {
+            const at::Tensor mean = sum / static_cast<double>(look.rounds);
+            look.uniform /= static_cast<double>(look.rounds);
+            for (std::int64_t layer = 0; layer < mean.size(0); ++layer) {
+                const at::Tensor best = mean[layer].argmax();
+                look.heads.push_back(static_cast<int>(best.item<std::int64_t>()));
+                look.layers.push_back(mean[layer][best].item<double>());
+            }
+        }
+        out->push_back(look);
+    }
+}
+
 std::string round_kind(const synth::Round& round, int number) {
     if (number == 1) {
         return "round 1";
@@ -151,6 +186,10 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
     co.max_rounds = options.max_rounds;
 
     Collected clip, rows, llm_rows, seg;
+    Looks answer_looks, reference_looks;
+    const auto clip_size = static_cast<int>(model.config.vision.image_size);
+    const auto grid =
+        static_cast<int>(model.config.vision.image_size / model.config.vision.patch_size);
     PositionProbeReport report;
     for (int begin = 0; begin < options.conversations; begin += options.batch) {
         const int end = std::min(options.conversations, begin + options.batch);
@@ -164,7 +203,35 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
             batch.push_back(build_sample(c, tokenizer, so, rng));
             conversations.push_back(std::move(c));
         }
-        const BatchForward f = forward_batch(model, batch, false);
+        model::AttentionCapture capture;  // every layer
+        BatchForward f;
+        {
+            const model::AttentionCaptureScope scope(&capture);
+            f = forward_batch(model, batch, false);
+        }
+        const std::int64_t t = f.tokens;
+        // [layers, heads] attention mass of row `query` of sample i on the rows a mask covers.
+        const auto look = [&](std::int64_t i, std::int64_t query, const TrainingSample& s,
+                              const Mask& mask, const std::string& kind, Looks* into) {
+            const std::vector<std::int64_t> covered =
+                covered_patches(mask, s.frame, clip_size, grid);
+            if (covered.empty() || capture.probs.empty()) {
+                return;
+            }
+            std::vector<float> wanted(static_cast<size_t>(t), 0.0F);
+            for (std::int64_t p : covered) {
+                wanted[static_cast<size_t>(s.image_positions[static_cast<size_t>(p)])] = 1.0F;
+            }
+            const at::Tensor w = at::tensor(wanted).to(model.device);
+            std::vector<at::Tensor> per_layer;
+            for (const at::Tensor& probs : capture.probs) {
+                per_layer.push_back((probs[i].select(1, query) * w).sum(-1));  // [heads]
+            }
+            into->mass.push_back(at::stack(per_layer, 0).to(at::kCPU, at::kDouble));
+            into->uniform.push_back(static_cast<double>(covered.size()) /
+                                    static_cast<double>(query + 1));
+            into->subset.push_back(kind);
+        };
         const auto b = static_cast<std::int64_t>(batch.size());
         const at::Tensor clip_patches = f.vision.patches.narrow(0, 0, b);
         for (std::int64_t i = 0; i < b; ++i) {
@@ -180,9 +247,13 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
             for (const SegSample& sg : s.segs) {
                 const synth::Round& round =
                     conversations[static_cast<size_t>(i)].rounds[static_cast<size_t>(sg.round - 1)];
+                const std::string kind = round_kind(round, sg.round);
                 seg.add(f.out.hidden_states[i][sg.position - 1].unsqueeze(0),
-                        {sg.target.box[0], sg.target.box[1]}, fit_rows,
-                        round_kind(round, sg.round));
+                        {sg.target.box[0], sg.target.box[1]}, fit_rows, kind);
+                look(i, sg.position - 1, s, sg.target.mask, kind, &answer_looks);
+                if (sg.has_reference) {
+                    look(i, sg.position - 1, s, sg.reference.mask, kind, &reference_looks);
+                }
                 ++report.rounds;
             }
         }
@@ -206,6 +277,10 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
         subsets.emplace_back(synth::relation_type_name(t));
     }
     fit_and_score(seg, "<seg> state", "answer centre", subsets, options.ridge, &report.fits);
+    summarise(answer_looks, "answer", subsets, &report.looks);
+    std::vector<std::string> relational(subsets.begin() + 3, subsets.end());
+    relational.insert(relational.begin(), "all");
+    summarise(reference_looks, "instance [k]", relational, &report.looks);
     return report;
 }
 

@@ -43,8 +43,21 @@ struct PositionFit {
     double r2_x = 0, r2_y = 0;
 };
 
+// Where the state before each <seg> looks: per decoder layer, the attention mass on the image
+// rows its answer covers (or those of the instance [k] names), as the mean over the rounds of
+// the head that puts the most there.
+struct AttentionLook {
+    std::string rows;    // "answer" or "instance [k]"
+    std::string subset;  // as PositionFit::subset
+    std::int64_t rounds = 0;
+    double uniform = 0;          // the mean mass of attention spread evenly over the keys
+    std::vector<double> layers;  // per decoder layer: the best head's mean mass
+    std::vector<int> heads;      // that head
+};
+
 struct PositionProbeReport {
     std::vector<PositionFit> fits;
+    std::vector<AttentionLook> looks;
     std::int64_t conversations = 0;  // used (a conversation whose answer vanishes is redrawn)
     std::int64_t rounds = 0;
 };

@@ -405,7 +405,7 @@ BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& 
         capture.layer = m.attend_layer;
         const model::AttentionCaptureScope scope(&capture);
         f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
-        f.attention = capture.probs;
+        f.attention = capture.probs.at(static_cast<size_t>(m.attend_layer));
     } else {
         f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
     }

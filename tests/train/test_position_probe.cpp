@@ -134,6 +134,30 @@ private slots:
         const PositionFit* first = find_fit(r, "<seg> state", "round 1");
         QVERIFY(first != nullptr);
         QCOMPARE(first->scored_rows, std::int64_t(5));
+        // Attention looks: the answer's rows for every subset of the <seg> state, [k]'s rows for
+        // the rounds with a reference; one best head per layer; masses between 0 and 1.
+        QCOMPARE(r.looks.size(), size_t(7 + 5));
+        const std::int64_t layers = trainer.model().config.llm.num_hidden_layers;
+        std::int64_t answer_rounds = 0;
+        for (const AttentionLook& l : r.looks) {
+            if (l.rows == "answer" && l.subset == "all") {
+                answer_rounds = l.rounds;
+            }
+            if (l.rounds == 0) {
+                QVERIFY(l.layers.empty());
+                continue;
+            }
+            QCOMPARE(static_cast<std::int64_t>(l.layers.size()), layers);
+            QVERIFY(l.uniform > 0.0 && l.uniform < 1.0);
+            for (size_t k = 0; k < l.layers.size(); ++k) {
+                QVERIFY(l.layers[k] >= 0.0 && l.layers[k] <= 1.0);
+                QVERIFY(l.heads[k] >= 0 &&
+                        l.heads[k] < trainer.model().config.llm.num_attention_heads);
+            }
+        }
+        QVERIFY(answer_rounds > 0 && answer_rounds <= r.rounds);
+        QCOMPARE(r.looks.front().rows, std::string("answer"));
+        QCOMPARE(r.looks.back().rows, std::string("instance [k]"));
         // The model is left in training mode, and the same options give the same figures.
         QVERIFY(trainer.model().root->is_training());
         const PositionProbeReport again = probe_positions(trainer.model(), trainer.tokenizer(), o);
