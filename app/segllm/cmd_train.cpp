@@ -52,6 +52,10 @@ const std::vector<OptionSpec>& train_options() {
          "0"},
         {"attend-layer", "L",
          "decoder layer (0-based) of the attention supervision (-1: the middle one)", "-1"},
+        {"attend-ref-layer", "L",
+         "decoder layer of the head that is asked to look at [k] (-1: --attend-layer; an earlier "
+         "layer lets the answer's look start from where [k] is)",
+         "-1"},
         {"clip-pretrain", "N",
          "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
          "none, the tower is trained jointly)",
@@ -193,6 +197,13 @@ int run_train(const std::vector<std::string>& argv) {
                     args.value("attend-layer"));
     }
     options.attend_layer = static_cast<int>(attend_layer);
+    const long long attend_ref_layer = args.integer("attend-ref-layer");
+    if (attend_ref_layer < -1 || attend_ref_layer > 1000) {
+        throw Error(
+            "option '--attend-ref-layer' expects a decoder layer of 0 or more (or -1), got " +
+            args.value("attend-ref-layer"));
+    }
+    options.attend_reference_layer = static_cast<int>(attend_ref_layer);
     const long long clip_steps = args.integer("clip-pretrain");
     if (clip_steps < 0) {
         throw Error("option '--clip-pretrain' expects 0 or more steps, got " +

@@ -402,10 +402,11 @@ BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& 
                        at::cat(rows, 0));
     if (m.attend_weight > 0) {
         model::AttentionCapture capture;
-        capture.layer = m.attend_layer;
+        capture.layer = m.attend_layer == m.attend_reference_layer ? m.attend_layer : -1;
         const model::AttentionCaptureScope scope(&capture);
         f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
         f.attention = capture.probs.at(static_cast<size_t>(m.attend_layer));
+        f.reference_attention = capture.probs.at(static_cast<size_t>(m.attend_reference_layer));
     } else {
         f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
     }
@@ -472,18 +473,24 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         const auto grid = static_cast<int>(cfg.vision.image_size / cfg.vision.patch_size);
         std::vector<std::int64_t> rows;
         std::vector<float> keys;
+        // Rows of the answer terms (layer attend_layer) first, then the [k] terms.
+        std::vector<std::int64_t> reference_rows;
+        std::vector<float> reference_keys;
         const auto add = [&](std::int64_t i, std::int64_t head, std::int64_t query,
                              const TrainingSample& s, const Mask& mask) {
+            std::vector<std::int64_t>& rows_out = head == 0 ? rows : reference_rows;
+            std::vector<float>& keys_out = head == 0 ? keys : reference_keys;
             const std::vector<std::int64_t> patches =
                 covered_patches(mask, s.frame, clip_size, grid);
             if (patches.empty()) {
                 return;  // outside the CLIP crop of a long image
             }
-            rows.push_back((i * heads + head) * t + query);
-            const size_t at = keys.size();
-            keys.resize(at + static_cast<size_t>(t), 0.0F);
+            rows_out.push_back((i * heads + head) * t + query);
+            const size_t at = keys_out.size();
+            keys_out.resize(at + static_cast<size_t>(t), 0.0F);
             for (std::int64_t p : patches) {
-                keys[at + static_cast<size_t>(s.image_positions[static_cast<size_t>(p)])] = 1.0F;
+                keys_out[at + static_cast<size_t>(s.image_positions[static_cast<size_t>(p)])] =
+                    1.0F;
             }
         };
         for (std::int64_t i = 0; i < b; ++i) {
@@ -495,12 +502,22 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                 }
             }
         }
+        const auto masses = [&](const at::Tensor& probs, const std::vector<std::int64_t>& r,
+                                const std::vector<float>& k) {
+            const auto n = static_cast<std::int64_t>(r.size());
+            const at::Tensor picked =
+                probs.reshape({-1, probs.size(-1)}).index_select(0, on(at::tensor(r), dev));
+            return (picked * on(at::tensor(k).view({n, t}), dev)).sum(1);
+        };
+        std::vector<at::Tensor> parts;
         if (!rows.empty()) {
-            const auto n = static_cast<std::int64_t>(rows.size());
-            const at::Tensor picked = f.attention.reshape({-1, f.attention.size(-1)})
-                                          .index_select(0, on(at::tensor(rows), dev));
-            const at::Tensor wanted = on(at::tensor(keys).view({n, t}), dev);
-            const at::Tensor mass = (picked * wanted).sum(1);
+            parts.push_back(masses(f.attention, rows, keys));
+        }
+        if (!reference_rows.empty()) {
+            parts.push_back(masses(f.reference_attention, reference_rows, reference_keys));
+        }
+        if (!parts.empty()) {
+            const at::Tensor mass = at::cat(parts, 0);
             const at::Tensor attend = -(mass + 1e-6).log().mean();
             total = total + m.attend_weight * attend;
             bd.attend = attend.item<double>();
@@ -767,6 +784,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.patch_probe_weight = state.value("patch_probe_weight", 1.0);
             options_.attend_weight = state.value("attend_weight", 0.0);
             options_.attend_layer = state.value("attend_layer", -1);
+            options_.attend_reference_layer = state.value("attend_reference_layer", -1);
             options_.select_weight = state.value("select_weight", options_.select_weight);
             options_.select_pair_weight =
                 state.value("select_pair_weight", options_.select_pair_weight);
@@ -819,11 +837,15 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     {
         const std::int64_t layers = config.llm.num_hidden_layers;
         model_.attend_layer = options_.attend_layer < 0 ? layers / 2 : options_.attend_layer;
-        if (options_.attend_weight > 0 &&
-            (model_.attend_layer >= layers || config.llm.num_attention_heads < 1)) {
-            throw Error("trainer: attention supervision on decoder layer " +
-                        std::to_string(model_.attend_layer) + ", the model has " +
-                        std::to_string(layers) + " (0.." + std::to_string(layers - 1) + ")");
+        model_.attend_reference_layer = options_.attend_reference_layer < 0
+                                            ? model_.attend_layer
+                                            : options_.attend_reference_layer;
+        for (const std::int64_t layer : {model_.attend_layer, model_.attend_reference_layer}) {
+            if (options_.attend_weight > 0 && layer >= layers) {
+                throw Error("trainer: attention supervision on decoder layer " +
+                            std::to_string(layer) + ", the model has " + std::to_string(layers) +
+                            " (0.." + std::to_string(layers - 1) + ")");
+            }
         }
     }
     if (options_.resume) {
@@ -1120,6 +1142,7 @@ void Trainer::save() const {
                             {"patch_probe_weight", options_.patch_probe_weight},
                             {"attend_weight", options_.attend_weight},
                             {"attend_layer", options_.attend_layer},
+                            {"attend_reference_layer", options_.attend_reference_layer},
                             {"select_weight", options_.select_weight},
                             {"select_pair_weight", options_.select_pair_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},

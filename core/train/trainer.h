@@ -75,6 +75,8 @@ struct TrainingModel {
     // up in the image rows, it read the colour and kind from the prompt's words.
     double attend_weight = 0.0;
     std::int64_t attend_layer = 0;
+    // The layer of head 1's look at [k] (two hops: find [k] first, then the answer from it).
+    std::int64_t attend_reference_layer = 0;
     // Where every parameter and buffer (root, segmentator, probe) lives; training_loss builds
     // its inputs there.
     at::Device device{at::kCPU};
@@ -153,9 +155,10 @@ struct BatchForward {
     model::ClipVisionOutput vision;  // the images first (B), then the crops
     at::Tensor image_rows;           // [B * patches, hidden]: mm_projector of the image patches
     model::LlamaOutput out;          // hidden states [B, T, hidden] (and logits when asked)
-    // [B, heads, T, T]: attention probabilities of decoder layer m.attend_layer, when
-    // m.attend_weight > 0 (else undefined).
+    // [B, heads, T, T]: attention probabilities of decoder layers m.attend_layer and
+    // m.attend_reference_layer, when m.attend_weight > 0 (else undefined).
     at::Tensor attention;
+    at::Tensor reference_attention;
 };
 // Throws segllm::Error for an empty batch or a sample that does not fit the model.
 BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& batch,
@@ -208,6 +211,7 @@ struct TrainerOptions {
     // (-1: the middle one, num_hidden_layers / 2). Kept on resume.
     double attend_weight = 0.0;
     int attend_layer = -1;
+    int attend_reference_layer = -1;  // -1: attend_layer
     // Fraction of the steps (from the start) in which the HIPIE losses do not reach the LLM
     // through the <seg> tokens: the LLM learns to ground from the probe first, and HIPIE learns
     // to read the tokens, before the end-to-end phase.

@@ -104,6 +104,11 @@ private slots:
             << QStringList{QStringLiteral("--attend-layer"), QStringLiteral("-2")}
             << QStringLiteral(
                    "option '--attend-layer' expects a decoder layer of 0 or more (or -1), got -2");
+        QTest::newRow("attend-ref-layer -3")
+            << QStringList{QStringLiteral("--attend-ref-layer"), QStringLiteral("-3")}
+            << QStringLiteral(
+                   "option '--attend-ref-layer' expects a decoder layer of 0 or more "
+                   "(or -1), got -3");
         QTest::newRow("probe-cells -1")
             << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("-1")}
             << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got -1");

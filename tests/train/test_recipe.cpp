@@ -375,11 +375,28 @@ private slots:
         Trainer resumed(resume);
         QCOMPARE(resumed.model().attend_weight, 2.0);
         QCOMPARE(resumed.model().attend_layer, layers / 2);
+        QCOMPARE(resumed.model().attend_reference_layer, layers / 2);
+        // The look at [k] in an earlier layer (two hops): its term reaches that layer.
+        QTemporaryDir two_dir;
+        TrainerOptions two = small_options(two_dir.path());
+        two.attend_weight = 1.0;
+        two.attend_reference_layer = 0;
+        Trainer two_hops(two);
+        QCOMPARE(two_hops.model().attend_reference_layer, std::int64_t{0});
+        LossBreakdown bd_two;
+        training_loss(two_hops.model(), two_hops.make_batch(0), HipieLossWeights{}, &bd_two, 0.0)
+            .backward();
+        QVERIFY(bd_two.attend > 0.0 && std::isfinite(bd_two.attend));
         QTemporaryDir bad_dir;
         TrainerOptions bad = small_options(bad_dir.path());
         bad.attend_weight = 1.0;
         bad.attend_layer = static_cast<int>(layers);
         QVERIFY_THROWS_EXCEPTION(Error, Trainer{bad});
+        QTemporaryDir bad_ref_dir;
+        TrainerOptions bad_ref = small_options(bad_ref_dir.path());
+        bad_ref.attend_weight = 1.0;
+        bad_ref.attend_reference_layer = static_cast<int>(layers) + 1;
+        QVERIFY_THROWS_EXCEPTION(Error, Trainer{bad_ref});
     }
 
     // With the detach switch the HIPIE losses no longer reach segmentator_predictor (the LM
