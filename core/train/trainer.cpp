@@ -146,11 +146,9 @@ std::vector<std::int64_t> covered_patches(const Mask& frame_mask, const ModelFra
     const auto [rw, rh] = clip_resized_size(frame.orig_w, frame.orig_h, clip_size);
     const double left = static_cast<double>((rw - clip_size) / 2);
     const double top = static_cast<double>((rh - clip_size) / 2);
-    // frame pixel centre -> original image -> CLIP resize -> crop -> patch
-    const double sx = static_cast<double>(frame.orig_w) / frame.resized_w *
-                      static_cast<double>(rw) / frame.orig_w;
-    const double sy = static_cast<double>(frame.orig_h) / frame.resized_h *
-                      static_cast<double>(rh) / frame.orig_h;
+    // frame pixel centre -> original image -> CLIP resize (the two scales compose) -> crop
+    const double sx = static_cast<double>(rw) / frame.resized_w;
+    const double sy = static_cast<double>(rh) / frame.resized_h;
     const double cell = static_cast<double>(clip_size) / grid;
     std::vector<int> counts(static_cast<size_t>(grid * grid), 0);
     for (int v = 0; v < frame.resized_h; ++v) {
