@@ -187,9 +187,6 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
 
     Collected clip, rows, llm_rows, seg;
     Looks answer_looks, reference_looks;
-    const auto clip_size = static_cast<int>(model.config.vision.image_size);
-    const auto grid =
-        static_cast<int>(model.config.vision.image_size / model.config.vision.patch_size);
     PositionProbeReport report;
     for (int begin = 0; begin < options.conversations; begin += options.batch) {
         const int end = std::min(options.conversations, begin + options.batch);
@@ -213,14 +210,9 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
         // [layers, heads] attention mass of row `query` of sample i on the rows a mask covers.
         const auto look = [&](std::int64_t i, std::int64_t query, const TrainingSample& s,
                               const Mask& mask, const std::string& kind, Looks* into) {
-            const std::vector<std::int64_t> covered =
-                covered_patches(mask, s.frame, clip_size, grid);
-            if (covered.empty() || capture.probs.empty()) {
+            const std::vector<float> wanted = covered_image_rows(s, mask, model.config, t);
+            if (wanted.empty() || capture.probs.empty()) {
                 return;
-            }
-            std::vector<float> wanted(static_cast<size_t>(t), 0.0F);
-            for (std::int64_t p : covered) {
-                wanted[static_cast<size_t>(s.image_positions[static_cast<size_t>(p)])] = 1.0F;
             }
             const at::Tensor w = at::tensor(wanted).to(model.device);
             std::vector<at::Tensor> per_layer;
@@ -228,8 +220,7 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
                 per_layer.push_back((probs[i].select(1, query) * w).sum(-1));  // [heads]
             }
             into->mass.push_back(at::stack(per_layer, 0).to(at::kCPU, at::kDouble));
-            into->uniform.push_back(static_cast<double>(covered.size()) /
-                                    static_cast<double>(query + 1));
+            into->uniform.push_back(w.sum().item<double>() / static_cast<double>(query + 1));
             into->subset.push_back(kind);
         };
         const auto b = static_cast<std::int64_t>(batch.size());

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -174,6 +175,21 @@ std::vector<std::int64_t> covered_patches(const Mask& frame_mask, const ModelFra
         }
     }
     return patches;
+}
+
+std::vector<float> covered_image_rows(const TrainingSample& sample, const Mask& mask,
+                                      const model::SegllmConfig& config, std::int64_t tokens) {
+    const std::vector<std::int64_t> patches =
+        covered_patches(mask, sample.frame, static_cast<int>(config.vision.image_size),
+                        static_cast<int>(config.vision.image_size / config.vision.patch_size));
+    if (patches.empty()) {
+        return {};
+    }
+    std::vector<float> rows(static_cast<size_t>(tokens), 0.0F);
+    for (std::int64_t p : patches) {
+        rows[static_cast<size_t>(sample.image_positions[static_cast<size_t>(p)])] = 1.0F;
+    }
+    return rows;
 }
 
 std::int64_t position_cell(float cx, float cy, int cells) {
@@ -398,15 +414,16 @@ BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& 
         at::zeros({b * t, hidden}, embeds.options())
             .index_add(0, on(at::tensor(index, at::TensorOptions().dtype(at::kLong)), dev),
                        at::cat(rows, 0));
+    model::AttentionCapture capture;
+    capture.layer = m.attend_layer == m.attend_reference_layer ? m.attend_layer : -1;
+    std::optional<model::AttentionCaptureScope> scope;
     if (m.attend_weight > 0) {
-        model::AttentionCapture capture;
-        capture.layer = m.attend_layer == m.attend_reference_layer ? m.attend_layer : -1;
-        const model::AttentionCaptureScope scope(&capture);
-        f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
+        scope.emplace(&capture);
+    }
+    f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
+    if (scope) {
         f.attention = capture.probs.at(static_cast<size_t>(m.attend_layer));
         f.reference_attention = capture.probs.at(static_cast<size_t>(m.attend_reference_layer));
-    } else {
-        f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
     }
     return f;
 }
@@ -467,36 +484,26 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         // At the state before each <seg> of decoder layer attend_layer: head 0 on the answer's
         // image rows, head 1 on those of the instance [k] names.
         const std::int64_t heads = f.attention.size(1);
-        const auto clip_size = static_cast<int>(cfg.vision.image_size);
-        const auto grid = static_cast<int>(cfg.vision.image_size / cfg.vision.patch_size);
-        std::vector<std::int64_t> rows;
-        std::vector<float> keys;
-        // Rows of the answer terms (layer attend_layer) first, then the [k] terms.
-        std::vector<std::int64_t> reference_rows;
-        std::vector<float> reference_keys;
-        const auto add = [&](std::int64_t i, std::int64_t head, std::int64_t query,
-                             const TrainingSample& s, const Mask& mask) {
-            std::vector<std::int64_t>& rows_out = head == 0 ? rows : reference_rows;
-            std::vector<float>& keys_out = head == 0 ? keys : reference_keys;
-            const std::vector<std::int64_t> patches =
-                covered_patches(mask, s.frame, clip_size, grid);
-            if (patches.empty()) {
-                return;  // outside the CLIP crop of a long image
-            }
-            rows_out.push_back((i * heads + head) * t + query);
-            const size_t at = keys_out.size();
-            keys_out.resize(at + static_cast<size_t>(t), 0.0F);
-            for (std::int64_t p : patches) {
-                keys_out[at + static_cast<size_t>(s.image_positions[static_cast<size_t>(p)])] =
-                    1.0F;
+        // Answer terms (head 0, layer attend_layer) and [k] terms (head 1): the row of the
+        // flattened [B * heads * T, T] probabilities and the wanted keys.
+        std::vector<std::int64_t> rows, reference_rows;
+        std::vector<float> keys, reference_keys;
+        const auto add = [&](std::int64_t row, const TrainingSample& s, const Mask& mask,
+                             std::vector<std::int64_t>* rows_out, std::vector<float>* keys_out) {
+            const std::vector<float> wanted = covered_image_rows(s, mask, cfg, t);
+            if (!wanted.empty()) {  // empty: outside the CLIP crop of a long image
+                rows_out->push_back(row);
+                keys_out->insert(keys_out->end(), wanted.begin(), wanted.end());
             }
         };
         for (std::int64_t i = 0; i < b; ++i) {
             const TrainingSample& s = batch[static_cast<size_t>(i)];
             for (const SegSample& sg : s.segs) {
-                add(i, 0, sg.position - 1, s, sg.target.mask);
+                const std::int64_t query = sg.position - 1;
+                add(i * heads * t + query, s, sg.target.mask, &rows, &keys);
                 if (sg.has_reference && heads > 1) {
-                    add(i, 1, sg.position - 1, s, sg.reference.mask);
+                    add((i * heads + 1) * t + query, s, sg.reference.mask, &reference_rows,
+                        &reference_keys);
                 }
             }
         }
@@ -1030,8 +1037,7 @@ void Trainer::append_log(const StepReport& r) const {
     static const char* const header =
         "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
         "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair,patch_probe,"
-        "attend,"
-        "attend_mass";
+        "attend,attend_mass";
     const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
     bool fresh = !fs::exists(path);
     if (!fresh) {

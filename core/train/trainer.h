@@ -116,6 +116,12 @@ std::vector<float> patch_centres(std::int64_t patches);
 std::vector<std::int64_t> covered_patches(const Mask& frame_mask, const ModelFrame& frame,
                                           int clip_size, int grid);
 
+// Attention targets of one instance: 1 at the positions (in a sequence of `tokens`) of the image
+// rows that `mask`, in the sample's model frame, covers (covered_patches on the configuration's
+// CLIP grid), 0 elsewhere; empty when it covers none.
+std::vector<float> covered_image_rows(const TrainingSample& sample, const Mask& mask,
+                                      const model::SegllmConfig& config, std::int64_t tokens);
+
 // The sample sizes of a model configuration (CLIP crop, image rows, HIPIE side, mask stride).
 SampleOptions sample_options_for(const model::SegllmConfig& config, bool mask_memory,
                                  bool training);
