@@ -7,6 +7,7 @@
 #include "core/synth/conversation.h"
 #include "core/train/trainer.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -87,6 +88,15 @@ const std::vector<OptionSpec>& train_options() {
          "start from this model folder's weights, config and tokenizer instead of a fresh "
          "initialisation",
          ""},
+        {"llm-layers", "N",
+         "decoder layers of the LLM (0: the preset's, or --init's; with --init, more layers than "
+         "it has are added on top and start as identity)",
+         "0"},
+        {"llm-heads", "H",
+         "attention heads of the LLM (0: the preset's, or --init's, whose weights are then read "
+         "as H heads)",
+         "0"},
+        {"rope-theta", "T", "RoPE base of the LLM (0: the preset's, or --init's)", "0"},
         {"freeze-clip", "",
          "keep the CLIP tower frozen from the start (with --init: a tower pretrained there; "
          "use with --clip-pretrain 0)",
@@ -246,6 +256,23 @@ int run_train(const std::vector<std::string>& argv) {
     options.workers = static_cast<int>(positive(args, "workers", 256));
     if (args.has("init")) {
         options.init_model_dir = args.value("init");
+    }
+    const long long llm_layers = args.integer("llm-layers");
+    if (llm_layers < 0 || llm_layers > 256) {
+        throw Error("option '--llm-layers' expects 0..256 decoder layers, got " +
+                    args.value("llm-layers"));
+    }
+    options.llm_layers = static_cast<int>(llm_layers);
+    const long long llm_heads = args.integer("llm-heads");
+    if (llm_heads < 0 || llm_heads > 1024) {
+        throw Error("option '--llm-heads' expects 0..1024 attention heads, got " +
+                    args.value("llm-heads"));
+    }
+    options.llm_heads = static_cast<int>(llm_heads);
+    options.rope_theta = args.number("rope-theta");
+    if (!(options.rope_theta >= 0) || !std::isfinite(options.rope_theta)) {
+        throw Error("option '--rope-theta' expects 0 or a positive base, got " +
+                    args.value("rope-theta"));
     }
     options.freeze_clip = args.flag("freeze-clip");
     if (options.freeze_clip && options.clip_pretrain_steps > 0) {

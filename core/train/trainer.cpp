@@ -20,6 +20,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -294,10 +295,14 @@ std::vector<std::pair<std::string, at::Tensor>> parameters_of(const torch::nn::M
 // Copies the tensors of a safetensors file into `named` by name; throws naming the file and the
 // tensor for a missing name or a shape mismatch.
 void copy_from_file(const std::vector<std::pair<std::string, at::Tensor>>& named,
-                    const std::string& safetensors_path) {
+                    const std::string& safetensors_path,
+                    const std::function<bool(const std::string&)>& skip = {}) {
     const weights::Checkpoint ckpt = weights::Checkpoint::open(safetensors_path);
     at::NoGradGuard no_grad;
     for (const auto& [name, tensor] : named) {
+        if (skip && skip(name)) {
+            continue;
+        }
         if (!ckpt.contains(name)) {
             throw Error(safetensors_path + ": missing tensor '" + name + "'");
         }
@@ -317,6 +322,44 @@ void copy_from_file(const std::vector<std::pair<std::string, at::Tensor>>& named
 
 void load_model_weights(TrainingModel& model, const std::string& safetensors_path) {
     copy_from_file(model.named_tensors(), safetensors_path);
+}
+
+namespace {
+
+// The LLM decoder layer a tensor name belongs to ("model.layers.N...."), or -1.
+std::int64_t llm_layer_of(const std::string& name) {
+    static const std::string prefix = "model.layers.";
+    if (name.rfind(prefix, 0) != 0) {
+        return -1;
+    }
+    const size_t dot = name.find('.', prefix.size());
+    if (dot == std::string::npos) {
+        return -1;
+    }
+    return std::stoll(name.substr(prefix.size(), dot - prefix.size()));
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+}  // namespace
+
+void load_model_weights_grown(TrainingModel& model, const std::string& safetensors_path,
+                              std::int64_t loaded_layers) {
+    const auto named = model.named_tensors();
+    const auto is_new = [loaded_layers](const std::string& name) {
+        return llm_layer_of(name) >= loaded_layers;
+    };
+    copy_from_file(named, safetensors_path, is_new);
+    at::NoGradGuard no_grad;
+    for (const auto& [name, tensor] : named) {
+        if (is_new(name) && (ends_with(name, ".self_attn.o_proj.weight") ||
+                             ends_with(name, ".mlp.down_proj.weight"))) {
+            at::Tensor target = tensor;
+            target.zero_();
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -775,6 +818,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     std::int64_t resume_step = 0;
     bool resume_clip_frozen = false;
     model::SegllmConfig config;
+    std::int64_t init_layers = 0;  // decoder layers of the init model (0: no --init)
     if (options_.resume) {
         const fs::path state_path = fs::path(options_.run_dir) / "trainer_state.json";
         nlohmann::json state;
@@ -825,6 +869,13 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         }
         tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::load(model_dir.string()));
         config = model::load_segllm_config((init / "config.json").string());
+        init_layers = config.llm.num_hidden_layers;
+        if (options_.llm_layers > 0 && options_.llm_layers < init_layers) {
+            throw Error("trainer: " + std::to_string(options_.llm_layers) +
+                        " LLM decoder layers asked for, fewer than the " +
+                        std::to_string(init_layers) + " of " + (init / "config.json").string() +
+                        " (layers can be added to an init model, not removed)");
+        }
     } else {
         if (!fs::exists(tokenizer_path)) {
             WorldTokenizerOptions tok;
@@ -835,6 +886,23 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         tokenizer_ = std::make_unique<text::Tokenizer>(text::Tokenizer::load(model_dir.string()));
         config = model::segllm_preset(options_.config_name);
         config.llm.vocab_size = tokenizer_->vocab_size();
+    }
+    if (!options_.resume) {
+        if (options_.llm_layers > 0) {
+            config.llm.num_hidden_layers = options_.llm_layers;
+        }
+        if (options_.llm_heads > 0) {
+            if (config.llm.hidden_size % options_.llm_heads != 0) {
+                throw Error("trainer: the LLM's hidden size " +
+                            std::to_string(config.llm.hidden_size) + " does not split into " +
+                            std::to_string(options_.llm_heads) + " attention heads");
+            }
+            config.llm.num_attention_heads = options_.llm_heads;
+            config.llm.num_key_value_heads = options_.llm_heads;
+        }
+        if (options_.rope_theta > 0) {
+            config.llm.rope_theta = options_.rope_theta;
+        }
     }
     model_ = TrainingModel::create(config, options_.seed, device, options_.probe_cells);
     model_.patch_probe_weight = options_.patch_probe_weight;
@@ -856,8 +924,12 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     if (options_.resume) {
         load_model_weights(model_, (model_dir / "model.safetensors").string());
     } else if (!options_.init_model_dir.empty()) {
-        load_model_weights(model_,
-                           (fs::path(options_.init_model_dir) / "model.safetensors").string());
+        const std::string path = (fs::path(options_.init_model_dir) / "model.safetensors").string();
+        if (config.llm.num_hidden_layers > init_layers) {
+            load_model_weights_grown(model_, path, init_layers);
+        } else {
+            load_model_weights(model_, path);
+        }
     }
     std::vector<std::pair<std::string, at::Tensor>> named;
     std::vector<double> lrs;

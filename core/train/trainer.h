@@ -238,6 +238,18 @@ struct TrainerOptions {
     std::string init_model_dir;
     // Freeze the CLIP tower from step 1 (with init_model_dir: keep a tower pretrained there).
     bool freeze_clip = false;
+    // Decoder layers of the LLM; 0 keeps the preset's (or init_model_dir's). With
+    // init_model_dir, more layers than the init model has stacks the new ones on top of the
+    // loaded ones, their output projections (o_proj, down_proj) zero, so that the grown model
+    // computes the init model's function at step 0; fewer is an error. Ignored on resume (the
+    // run's config.json holds the count).
+    int llm_layers = 0;
+    // Attention heads of the LLM (query and key/value alike; 0 keeps the preset's or the init
+    // model's): with init_model_dir the same weights are read as this many heads. Ignored on
+    // resume.
+    int llm_heads = 0;
+    // RoPE base of the LLM (0 keeps the preset's or the init model's). Ignored on resume.
+    double rope_theta = 0;
 };
 
 // One optimisation step's report.
@@ -295,5 +307,10 @@ private:
 // (onto the model's device).
 // Throws segllm::Error naming the file and the tensor for a missing name or a shape mismatch.
 void load_model_weights(TrainingModel& model, const std::string& safetensors_path);
+// The same for a model with more LLM decoder layers than the file: layers from
+// `loaded_layers` on are not read but start as identity (o_proj and down_proj zero). Throws as
+// load_model_weights for every other tensor.
+void load_model_weights_grown(TrainingModel& model, const std::string& safetensors_path,
+                              std::int64_t loaded_layers);
 
 }  // namespace segllm::train

@@ -109,6 +109,15 @@ private slots:
             << QStringLiteral(
                    "option '--attend-ref-layer' expects a decoder layer of 0 or more "
                    "(or -1), got -3");
+        QTest::newRow("llm-layers 300")
+            << QStringList{QStringLiteral("--llm-layers"), QStringLiteral("300")}
+            << QStringLiteral("option '--llm-layers' expects 0..256 decoder layers, got 300");
+        QTest::newRow("llm-heads -1")
+            << QStringList{QStringLiteral("--llm-heads"), QStringLiteral("-1")}
+            << QStringLiteral("option '--llm-heads' expects 0..1024 attention heads, got -1");
+        QTest::newRow("rope-theta -5")
+            << QStringList{QStringLiteral("--rope-theta"), QStringLiteral("-5")}
+            << QStringLiteral("option '--rope-theta' expects 0 or a positive base, got -5");
         QTest::newRow("probe-cells -1")
             << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("-1")}
             << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got -1");

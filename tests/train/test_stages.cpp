@@ -43,6 +43,23 @@ std::map<std::string, at::Tensor> take_grads(Trainer& trainer) {
     return out;
 }
 
+// "" when two models hold the same tensors under the same names, else the first difference.
+std::string tensor_difference(const TrainingModel& a, const TrainingModel& b) {
+    const auto x = a.named_tensors(), y = b.named_tensors();
+    if (x.size() != y.size()) {
+        return std::to_string(x.size()) + " vs " + std::to_string(y.size()) + " tensors";
+    }
+    for (size_t i = 0; i < x.size(); ++i) {
+        if (x[i].first != y[i].first) {
+            return x[i].first + " vs " + y[i].first;
+        }
+        if (!at::equal(x[i].second, y[i].second)) {
+            return x[i].first + " differs";
+        }
+    }
+    return "";
+}
+
 bool is_segmentator(const std::string& name) {
     return name.rfind("model.segmentator.", 0) == 0;
 }
@@ -191,12 +208,8 @@ private slots:
         o.freeze_clip = true;
         Trainer target(o);
         QCOMPARE(target.tokenizer().vocab_size(), source.tokenizer().vocab_size());
-        const auto a = source.model().named_tensors(), b = target.model().named_tensors();
-        QCOMPARE(a.size(), b.size());
-        for (size_t i = 0; i < a.size(); ++i) {
-            QCOMPARE(a[i].first, b[i].first);
-            QVERIFY2(at::equal(a[i].second, b[i].second), a[i].first.c_str());
-        }
+        const std::string difference = tensor_difference(source.model(), target.model());
+        QVERIFY2(difference.empty(), difference.c_str());
         const std::vector<TrainingSample> batch = target.make_batch(0);
         const auto bytes = [](const QString& path) {
             QFile f(path);
@@ -219,6 +232,133 @@ private slots:
         QTemporaryDir bad_dir;
         o.run_dir = bad_dir.path().toStdString();
         QVERIFY_THROWS_EXCEPTION(segllm::Error, Trainer{o});
+    }
+
+    // llm_layers above the init model's stacks identity layers on top: every loaded tensor is
+    // the source's, the new layers' output projections are zero, so the grown model gives the
+    // source's loss on the same batch; they train from step 1; fewer layers are refused.
+    void grow_llm_from_init() {
+        QTemporaryDir src_dir, dst_dir, bad_dir;
+        Trainer source(small_trainer_options(src_dir.path(), 13, 2));
+        source.run({});
+        const std::int64_t layers = source.model().config.llm.num_hidden_layers;
+        TrainerOptions o = small_trainer_options(dst_dir.path(), 99, 3);
+        o.init_model_dir = src_dir.path().toStdString() + "/model";
+        o.llm_layers = static_cast<int>(layers + 2);
+        o.freeze_clip = true;
+        Trainer grown(o);
+        QCOMPARE(grown.model().config.llm.num_hidden_layers, layers + 2);
+        std::map<std::string, at::Tensor> got;
+        for (const auto& [name, t] : grown.model().named_tensors()) {
+            got[name] = t;
+        }
+        const auto src = source.model().named_tensors();
+        for (const auto& [name, t] : src) {
+            QVERIFY2(got.count(name) && at::equal(got.at(name), t), name.c_str());
+        }
+        int zero = 0, fresh = 0;
+        for (std::int64_t l = layers; l < layers + 2; ++l) {
+            const std::string p = "model.layers." + std::to_string(l) + ".";
+            for (const char* part : {"self_attn.o_proj.weight", "mlp.down_proj.weight"}) {
+                QVERIFY2(got.count(p + part), (p + part).c_str());
+                QCOMPARE(got.at(p + part).abs().max().item<double>(), 0.0);
+                ++zero;
+            }
+            for (const char* part : {"self_attn.q_proj.weight", "mlp.up_proj.weight"}) {
+                QVERIFY(got.at(p + part).abs().max().item<double>() > 0.0);
+                ++fresh;
+            }
+        }
+        QCOMPARE(zero, 4);
+        QCOMPARE(fresh, 4);
+        size_t per_layer = 0;
+        for (const auto& entry : src) {
+            per_layer += entry.first.rfind("model.layers.0.", 0) == 0;
+        }
+        QVERIFY(per_layer >= 9);
+        QCOMPARE(got.size(), src.size() + 2 * per_layer);
+
+        const std::vector<TrainingSample> batch = grown.make_batch(0);
+        LossBreakdown a, b;
+        {
+            at::NoGradGuard no_grad;
+            // Grounding weight 0: the training-only probes are not part of the model folder.
+            training_loss(source.model(), batch, HipieLossWeights{}, &a, 0.0);
+            training_loss(grown.model(), batch, HipieLossWeights{}, &b, 0.0);
+        }
+        QVERIFY2(std::abs(a.total - b.total) <= 1e-5 * std::abs(a.total),
+                 qPrintable(QString("%1 vs %2").arg(a.total).arg(b.total)));
+        QCOMPARE(b.lm, a.lm);
+
+        grown.step_on(batch);
+        const std::string top = "model.layers." + std::to_string(layers + 1);
+        QVERIFY(grown.model()
+                    .root->named_parameters(true)[top + ".mlp.down_proj.weight"]
+                    .abs()
+                    .max()
+                    .item<double>() > 0.0);
+        grown.save();
+        QCOMPARE(model::load_segllm_config(dst_dir.path().toStdString() + "/model/config.json")
+                     .llm.num_hidden_layers,
+                 layers + 2);
+
+        o.run_dir = bad_dir.path().toStdString();
+        o.llm_layers = static_cast<int>(layers - 1);
+        try {
+            Trainer shrunk(o);
+            QFAIL("fewer layers than the init model were accepted");
+        } catch (const segllm::Error& e) {
+            QVERIFY2(QString(e.what()).contains("config.json") &&
+                         QString(e.what()).contains(QString::number(layers - 1)),
+                     e.what());
+        }
+    }
+
+    // llm_heads and rope_theta re-read an init model's LLM weights (all of them, unchanged) as
+    // another head split and RoPE base: the config says so, the function changes, the run's
+    // config.json keeps them; a head count that does not divide the hidden size is refused.
+    void llm_heads_and_rope_from_init() {
+        QTemporaryDir src_dir, dst_dir, bad_dir;
+        Trainer source(small_trainer_options(src_dir.path(), 13, 2));
+        source.run({});
+        const model::LlamaConfig& before = source.model().config.llm;
+        QVERIFY(before.num_attention_heads != 2);
+        QVERIFY(before.rope_theta != 1e6);
+        TrainerOptions o = small_trainer_options(dst_dir.path(), 99, 3);
+        o.init_model_dir = src_dir.path().toStdString() + "/model";
+        o.llm_heads = 2;
+        o.rope_theta = 1e6;
+        Trainer changed(o);
+        const model::LlamaConfig& after = changed.model().config.llm;
+        QCOMPARE(after.num_attention_heads, std::int64_t{2});
+        QCOMPARE(after.num_key_value_heads, std::int64_t{2});
+        QCOMPARE(after.rope_theta, 1e6);
+        QCOMPARE(after.hidden_size, before.hidden_size);
+        const std::string difference = tensor_difference(source.model(), changed.model());
+        QVERIFY2(difference.empty(), difference.c_str());
+        const std::vector<TrainingSample> batch = changed.make_batch(0);
+        LossBreakdown la, lb;
+        {
+            at::NoGradGuard no_grad;
+            training_loss(source.model(), batch, HipieLossWeights{}, &la, 0.0);
+            training_loss(changed.model(), batch, HipieLossWeights{}, &lb, 0.0);
+        }
+        QVERIFY2(std::abs(la.total - lb.total) > 1e-6 * std::abs(la.total),
+                 qPrintable(QString("%1 vs %2").arg(la.total).arg(lb.total)));
+        changed.save();
+        const model::SegllmConfig saved =
+            model::load_segllm_config(dst_dir.path().toStdString() + "/model/config.json");
+        QCOMPARE(saved.llm.num_attention_heads, std::int64_t{2});
+        QCOMPARE(saved.llm.rope_theta, 1e6);
+
+        o.run_dir = bad_dir.path().toStdString();
+        o.llm_heads = 3;
+        try {
+            Trainer bad(o);
+            QFAIL("3 heads of a hidden size that 3 does not divide were accepted");
+        } catch (const segllm::Error& e) {
+            QVERIFY2(QString(e.what()).contains("3 attention heads"), e.what());
+        }
     }
 
     // With mixed_size_fraction 1 every conversation has its own size in 96..512; with 0 all are
