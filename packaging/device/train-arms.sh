@@ -98,7 +98,7 @@ steps=()
 for i in "${!names[@]}"; do
     steps+=(0)
     [ "${devs[$i]}" = none ] && continue
-    read -r rc wall <"$WORK/cal-${names[$i]}.rc"
+    read -r _ wall <"$WORK/cal-${names[$i]}.rc"
     sps=$(seconds_per_step "$WORK/cal-${names[$i]}/loss_log.csv")
     n=$(python3 -c "
 s, wall, cal, left = $sps, $wall, $CAL, $((END - $(date +%s)))
