@@ -61,9 +61,11 @@ int run_probe_position(const std::vector<std::string>& argv) {
             "position from its features: the CLIP patch features, the image rows the LLM reads\n"
             "(mm_projector of them) and the LLM's last hidden states at those rows -> the patch\n"
             "centre; the hidden state before each <seg> -> the centre of the answer, per round\n"
-            "kind. The read-outs are fitted on the even conversations and scored (R^2 of x and\n"
-            "y, 1 = exact, 0 = no better than the mean) on the odd ones. Reads the model\n"
-            "folder's config.json, model.safetensors and tokenizer.model.\n\nOptions:\n%s",
+            "kind, and in the rounds that name an instance [k] -> the centre of [k] and -> the\n"
+            "answer's centre minus [k]'s. The read-outs are fitted on the even conversations and\n"
+            "scored (R^2 of x and y, 1 = exact, 0 = no better than the mean) on the odd ones.\n"
+            "Reads the model folder's config.json, model.safetensors and tokenizer.model.\n\n"
+            "Options:\n%s",
             format_options(probe_position_options()).c_str());
         return 0;
     }

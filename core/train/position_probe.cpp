@@ -185,7 +185,7 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
     co.min_rounds = 1;
     co.max_rounds = options.max_rounds;
 
-    Collected clip, rows, llm_rows, seg;
+    Collected clip, rows, llm_rows, seg, seg_ref, seg_offset;
     Looks answer_looks, reference_looks;
     PositionProbeReport report;
     for (int begin = 0; begin < options.conversations; begin += options.batch) {
@@ -244,6 +244,12 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
                 look(i, sg.position - 1, s, sg.target.mask, kind, &answer_looks);
                 if (sg.has_reference) {
                     look(i, sg.position - 1, s, sg.reference.mask, kind, &reference_looks);
+                    const at::Tensor state = f.out.hidden_states[i][sg.position - 1].unsqueeze(0);
+                    seg_ref.add(state, {sg.reference.box[0], sg.reference.box[1]}, fit_rows, kind);
+                    seg_offset.add(state,
+                                   {sg.target.box[0] - sg.reference.box[0],
+                                    sg.target.box[1] - sg.reference.box[1]},
+                                   fit_rows, kind);
                 }
                 ++report.rounds;
             }
@@ -272,6 +278,12 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
     std::vector<std::string> relational(subsets.begin() + 3, subsets.end());
     relational.insert(relational.begin(), "all");
     summarise(reference_looks, "instance [k]", relational, &report.looks);
+    if (!seg_ref.x.empty()) {
+        fit_and_score(seg_ref, "<seg> state", "[k] centre", relational, options.ridge,
+                      &report.fits);
+        fit_and_score(seg_offset, "<seg> state", "answer - [k]", relational, options.ridge,
+                      &report.fits);
+    }
     return report;
 }
 

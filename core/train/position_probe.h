@@ -5,7 +5,9 @@
 //   - the CLIP patch features and the image rows the LLM reads (mm_projector of them), and the
 //     LLM's last hidden states at those rows -> the patch's centre;
 //   - the hidden state before each <seg> (what the 8 language tokens are made from) -> the centre
-//     of the object the round asks for, reported per relation type.
+//     of the object the round asks for, reported per relation type; in the rounds that name an
+//     instance [k], also -> the centre of [k] and -> the answer's centre minus [k]'s (does the
+//     state know where [k] lies, and which way and how far the answer lies from it?).
 // Each read-out is a ridge regression fitted on the conversations of even index and scored
 // (R^2 of x and of y) on the odd ones, so that a read-out cannot memorise the scenes it is
 // scored on. R^2 near 1: the features say where; near 0 or below: they do not (a linear read-out
@@ -36,7 +38,7 @@ struct PositionProbeOptions {
 // One read-out: features -> (x, y), both normalised to 0..1 of their frame.
 struct PositionFit {
     std::string features;  // "clip patches", "image rows", "llm at image rows", "<seg> state"
-    std::string target;    // "patch centre" or "answer centre"
+    std::string target;    // "patch centre", "answer centre", "[k] centre" or "answer - [k]"
     std::string subset;    // the rows scored: "all", or a relation type for the <seg> state
     std::int64_t fit_rows = 0;
     std::int64_t scored_rows = 0;

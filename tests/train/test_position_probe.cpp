@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -119,7 +120,9 @@ private slots:
         QCOMPARE(last, 10);
         QCOMPARE(r.conversations, std::int64_t(10));
         QVERIFY(r.rounds >= 10 && r.rounds <= 30);
-        QCOMPARE(r.fits.size(), size_t(3 + 7));
+        // 3 patch read-outs, the <seg> state -> answer centre per subset (7), and for the rounds
+        // with a reference the <seg> state -> [k]'s centre and -> answer minus [k] (5 each).
+        QCOMPARE(r.fits.size(), size_t(3 + 7 + 5 + 5));
         const std::int64_t patches = trainer.model().config.vision.num_patches();
         for (const char* features : {"clip patches", "image rows", "llm at image rows"}) {
             const PositionFit* f = find_fit(r, features, "all");
@@ -156,6 +159,21 @@ private slots:
             }
         }
         QVERIFY(answer_rounds > 0 && answer_rounds <= r.rounds);
+        std::int64_t reference_rounds = 0;
+        for (const AttentionLook& l : r.looks) {
+            if (l.rows == "instance [k]" && l.subset == "all") {
+                reference_rounds = l.rounds;
+            }
+        }
+        QVERIFY(reference_rounds > 0 && reference_rounds < r.rounds);
+        for (const char* target : {"[k] centre", "answer - [k]"}) {
+            const auto it = std::find_if(r.fits.begin(), r.fits.end(), [&](const PositionFit& f) {
+                return f.target == target && f.subset == "all";
+            });
+            QVERIFY2(it != r.fits.end(), target);
+            QCOMPARE(it->features, std::string("<seg> state"));
+            QCOMPARE(it->fit_rows + it->scored_rows, reference_rounds);
+        }
         QCOMPARE(r.looks.front().rows, std::string("answer"));
         QCOMPARE(r.looks.back().rows, std::string("instance [k]"));
         // The model is left in training mode, and the same options give the same figures.
