@@ -46,6 +46,11 @@ const std::vector<OptionSpec>& train_options() {
          "weight, relative to --grounding, of the patch probe that --probe-cells adds (where "
          "each image row the LLM reads lies)",
          "1"},
+        {"patch-squares", "",
+         "the patch probe also asks each image row for x^2 and y^2 of its patch centre, so that "
+         "one attention head can score rows by their squared distance to a point (needs "
+         "--probe-cells above 0; a new run only, kept on resume)",
+         ""},
         {"attend", "W",
          "weight of the training-only attention supervision: at the state before each <seg>, "
          "one head of decoder layer --attend-layer is asked to look at the answer's image rows "
@@ -193,6 +198,12 @@ int run_train(const std::vector<std::string>& argv) {
     }
     options.probe_cells = static_cast<int>(cells);
     options.patch_probe_weight = args.number("patch-probe");
+    options.patch_squares = args.flag("patch-squares");
+    if (options.patch_squares && options.probe_cells == 0 && !args.flag("resume")) {
+        throw Error(
+            "option '--patch-squares' needs --probe-cells above 0 (the patch probe "
+            "exists only with a position grid)");
+    }
     if (!(options.patch_probe_weight >= 0)) {
         throw Error("option '--patch-probe' expects a weight of 0 or more, got " +
                     args.value("patch-probe"));

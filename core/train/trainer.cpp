@@ -205,7 +205,7 @@ std::int64_t position_cell(float cx, float cy, int cells) {
 }
 
 TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint64_t seed,
-                                    const at::Device& device, int probe_cells) {
+                                    const at::Device& device, int probe_cells, bool patch_squares) {
     model::validate_config(config, "training configuration");
     if (probe_cells < 0 || probe_cells > kMaxProbeCells) {
         throw Error("trainer: probe position grid side " + std::to_string(probe_cells) +
@@ -218,11 +218,12 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
     m.segmentator =
         m.root->model->register_module("segmentator", hipie::HipieSegmentator(config.hipie));
     m.probe_cells = probe_cells;
+    m.patch_squares = patch_squares;
     const std::int64_t cells = static_cast<std::int64_t>(probe_cells) * probe_cells;
     m.grounding_probe = torch::nn::Linear(config.hipie.lang_dim, kProbeOutputs + cells);
     m.query_probe = torch::nn::Linear(config.hipie.d_model, kProbeColours + kProbeKinds + cells);
     if (probe_cells > 0) {
-        m.patch_probe = torch::nn::Linear(config.llm.hidden_size, 2 + cells);
+        m.patch_probe = torch::nn::Linear(config.llm.hidden_size, (patch_squares ? 4 : 2) + cells);
     }
     {
         // LLaMA's own initialisation (HF _init_weights, initializer_range 0.02) for the LLM and
@@ -483,22 +484,27 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
     const model::LlamaOutput& out = f.out;
     at::Tensor patch_probe_loss;
     if (grounding_weight > 0 && m.patch_probe) {
-        // Where each image row's patch lies: centre (x, y) in 0..1 by L1, and its cell.
+        // Where each image row's patch lies: centre (x, y) in 0..1 by L1 (with patch_squares
+        // also x^2, y^2), and its cell.
         const std::int64_t patches = cfg.vision.num_patches();
         const std::vector<float> centres = patch_centres(patches);
+        const std::int64_t targets = m.patch_squares ? 4 : 2;
         std::vector<std::int64_t> cells;
         for (std::int64_t k = 0; k < patches; ++k) {
             cells.push_back(position_cell(centres[static_cast<size_t>(2 * k)],
                                           centres[static_cast<size_t>(2 * k + 1)], m.probe_cells));
         }
         const at::Tensor pred = m.patch_probe->forward(f.image_rows);  // [b * patches, 2 + G*G]
-        const at::Tensor xy = on(at::tensor(centres).view({1, patches, 2}), dev)
-                                  .expand({b, patches, 2})
-                                  .reshape({-1, 2});
+        at::Tensor xy = at::tensor(centres).view({patches, 2});
+        if (m.patch_squares) {
+            xy = at::cat({xy, xy * xy}, 1);
+        }
+        xy = on(xy.unsqueeze(0), dev).expand({b, patches, targets}).reshape({-1, targets});
         const at::Tensor cell =
             on(at::tensor(cells, at::TensorOptions().dtype(at::kLong)), dev).repeat({b});
-        patch_probe_loss = (pred.narrow(1, 0, 2).sigmoid() - xy).abs().sum(1).mean() +
-                           at::cross_entropy_loss(pred.narrow(1, 2, pred.size(1) - 2), cell);
+        patch_probe_loss =
+            (pred.narrow(1, 0, targets).sigmoid() - xy).abs().sum(1).mean() +
+            at::cross_entropy_loss(pred.narrow(1, targets, pred.size(1) - targets), cell);
     }
     const std::int64_t vocab = out.logits.size(-1);
     const at::Tensor lm = at::cross_entropy_loss(
@@ -831,6 +837,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.grounding_weight = state.value("grounding_weight", 0.0);
             options_.probe_cells = state.value("probe_cells", 0);
             options_.patch_probe_weight = state.value("patch_probe_weight", 1.0);
+            options_.patch_squares = state.value("patch_squares", false);
             options_.attend_weight = state.value("attend_weight", 0.0);
             options_.attend_layer = state.value("attend_layer", -1);
             options_.attend_reference_layer = state.value("attend_reference_layer", -1);
@@ -904,7 +911,8 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             config.llm.rope_theta = options_.rope_theta;
         }
     }
-    model_ = TrainingModel::create(config, options_.seed, device, options_.probe_cells);
+    model_ = TrainingModel::create(config, options_.seed, device, options_.probe_cells,
+                                   options_.patch_squares);
     model_.patch_probe_weight = options_.patch_probe_weight;
     model_.attend_weight = options_.attend_weight;
     {
@@ -1216,6 +1224,7 @@ void Trainer::save() const {
                             {"grounding_weight", options_.grounding_weight},
                             {"probe_cells", options_.probe_cells},
                             {"patch_probe_weight", options_.patch_probe_weight},
+                            {"patch_squares", options_.patch_squares},
                             {"attend_weight", options_.attend_weight},
                             {"attend_layer", options_.attend_layer},
                             {"attend_reference_layer", options_.attend_reference_layer},

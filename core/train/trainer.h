@@ -64,6 +64,11 @@ struct TrainingModel {
     // R^2 0.92-0.94), but nothing asked the projector to pass that on, and behind the trained
     // projector it was gone (R^2 0.07): the LLM could not tell where anything lies.
     torch::nn::Linear patch_probe{nullptr};
+    // The patch probe also asks for x^2 and y^2 of the centre (4 + G*G outputs instead of
+    // 2 + G*G): with them in the image rows, one attention head can score every row by minus its
+    // squared distance to a point the query names (q . k = 2 c.p - |p|^2 + const), a bump
+    // round "the nearest shape left of [k]" that a read-out linear in x and y cannot form.
+    bool patch_squares = false;
     // Its weight relative to the grounding weight (the projector's other gradients, through the
     // LLM, are much larger and noisier).
     double patch_probe_weight = 1.0;
@@ -87,7 +92,7 @@ struct TrainingModel {
     // `probe_cells`: see above (0..kMaxProbeCells; throws segllm::Error otherwise).
     static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed,
                                 const at::Device& device = at::Device(at::kCPU),
-                                int probe_cells = 0);
+                                int probe_cells = 0, bool patch_squares = false);
     // The training-only probes by name ("grounding_probe", "query_probe", and "patch_probe"
     // with a position grid): each is saved as
     // <name>.safetensors beside the run and its optimizer state is keyed "<name>.<param>".
@@ -213,6 +218,7 @@ struct TrainerOptions {
     int probe_cells = 0;
     // Weight of the patch probe relative to grounding_weight (TrainingModel::patch_probe_weight).
     double patch_probe_weight = 1.0;
+    bool patch_squares = false;  // TrainingModel::patch_squares; kept on resume
     // Attention supervision (TrainingModel::attend_weight, 0: off) and its decoder layer
     // (-1: the middle one, num_hidden_layers / 2). Kept on resume.
     double attend_weight = 0.0;

@@ -118,6 +118,9 @@ private slots:
         QTest::newRow("rope-theta -5")
             << QStringList{QStringLiteral("--rope-theta"), QStringLiteral("-5")}
             << QStringLiteral("option '--rope-theta' expects 0 or a positive base, got -5");
+        QTest::newRow("patch-squares without a grid")
+            << QStringList{QStringLiteral("--patch-squares")}
+            << QStringLiteral("option '--patch-squares' needs --probe-cells above 0");
         QTest::newRow("probe-cells -1")
             << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("-1")}
             << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got -1");

@@ -274,6 +274,51 @@ private slots:
                                  TrainingModel::create(m.config, 1, at::Device(at::kCPU), 9));
     }
 
+    // With patch_squares the patch probe also reads x^2 and y^2 of each patch centre: two more
+    // outputs, both trained, and a resumed run keeps them.
+    void patch_probe_squares() {
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.probe_cells = 3;
+        o.patch_squares = true;
+        Trainer trainer(o);
+        TrainingModel& m = trainer.model();
+        QVERIFY(m.patch_squares);
+        QCOMPARE(m.patch_probe->weight.size(0), std::int64_t{4 + 9});
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        LossBreakdown bd;
+        training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
+        QVERIFY(std::isfinite(bd.patch_probe) && bd.patch_probe > 0.0);
+        const at::Tensor square_rows = m.patch_probe->weight.grad().narrow(0, 2, 2);
+        QVERIFY(square_rows.abs().sum().item<double>() > 0.0);
+        // The targets are x^2 and y^2 of the patch centres: with the square outputs pinned at 1
+        // and then at 0 (sigmoid of +-30), the probe loss differs by mean(2 - 2 (x^2 + y^2)).
+        const std::vector<float> centres = patch_centres(m.config.vision.num_patches());
+        double squares = 0;
+        for (const float c : centres) {
+            squares += static_cast<double>(c) * c;
+        }
+        const double n = static_cast<double>(centres.size() / 2);
+        const auto loss_with_square_bias = [&](double bias) {
+            at::NoGradGuard no_grad;
+            m.patch_probe->weight.narrow(0, 2, 2).zero_();
+            m.patch_probe->bias.narrow(0, 2, 2).fill_(bias);
+            LossBreakdown b;
+            training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
+            return b.patch_probe;
+        };
+        const double high = loss_with_square_bias(30.0), low = loss_with_square_bias(-30.0);
+        QVERIFY2(
+            std::abs((high - low) - (2.0 - 2.0 * squares / n)) < 1e-4,
+            qPrintable(QString("%1 - %2 vs %3").arg(high).arg(low).arg(2.0 - 2.0 * squares / n)));
+        trainer.save();
+        TrainerOptions again = small_options(dir.path());
+        again.resume = true;  // patch_squares false given: the run's setting wins
+        Trainer resumed(again);
+        QVERIFY(resumed.model().patch_squares);
+        QVERIFY(at::equal(resumed.model().patch_probe->weight, m.patch_probe->weight));
+    }
+
     // The image rows an instance covers: a 128 px scene seen at 64 px in an 8 x 8 grid (16 source
     // pixels a patch); a sliver of a patch (less than a tenth of the fullest one) does not count.
     void covered_patches_square_scene() {
