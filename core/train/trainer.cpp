@@ -494,7 +494,8 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             cells.push_back(position_cell(centres[static_cast<size_t>(2 * k)],
                                           centres[static_cast<size_t>(2 * k + 1)], m.probe_cells));
         }
-        const at::Tensor pred = m.patch_probe->forward(f.image_rows);  // [b * patches, 2 + G*G]
+        // [b * patches, targets + G*G]
+        const at::Tensor pred = m.patch_probe->forward(f.image_rows);
         at::Tensor xy = at::tensor(centres).view({patches, 2});
         if (m.patch_squares) {
             xy = at::cat({xy, xy * xy}, 1);
