@@ -211,6 +211,9 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
         throw Error("trainer: probe position grid side " + std::to_string(probe_cells) +
                     " lies outside 0.." + std::to_string(kMaxProbeCells));
     }
+    if (patch_squares && probe_cells == 0) {
+        throw Error("trainer: the patch probe's squares need a position grid (probe cells 0)");
+    }
     at::manual_seed(seed);
     TrainingModel m;
     m.config = config;

@@ -89,7 +89,8 @@ struct TrainingModel {
     // Builds the tree with freshly initialised weights (LibTorch defaults, HIPIE's own
     // initialisation, drawn on the CPU after at::manual_seed(seed), so the weights do not depend
     // on the device) and moves it to `device`. Throws segllm::Error for an invalid config.
-    // `probe_cells`: see above (0..kMaxProbeCells; throws segllm::Error otherwise).
+    // `probe_cells`: see above (0..kMaxProbeCells; throws segllm::Error otherwise);
+    // `patch_squares` needs probe_cells > 0 (throws segllm::Error otherwise).
     static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed,
                                 const at::Device& device = at::Device(at::kCPU),
                                 int probe_cells = 0, bool patch_squares = false);

@@ -317,6 +317,9 @@ private slots:
         Trainer resumed(again);
         QVERIFY(resumed.model().patch_squares);
         QVERIFY(at::equal(resumed.model().patch_probe->weight, m.patch_probe->weight));
+        // Without a position grid there is no patch probe to give the squares to.
+        QVERIFY_THROWS_EXCEPTION(Error,
+                                 TrainingModel::create(m.config, 1, at::Device(at::kCPU), 0, true));
     }
 
     // The image rows an instance covers: a 128 px scene seen at 64 px in an 8 x 8 grid (16 source
