@@ -36,7 +36,8 @@ const std::vector<OptionSpec>& eval_options() {
         {"errors", "",
          "error analysis: per relation type, the share of rounds whose mask is the target, an "
          "instance their [k] names, another earlier answer or something else (IoU > 0.5), and "
-         "whether the target is among the decoder's candidates",
+         "whether the target is among the decoder's candidates; then the same, with cIoU, per "
+         "expression form read from the prompts (size, left_of, same_colour, ...)",
          ""},
         {"json", "FILE", "also write the scores as JSON", ""},
         {"generated", "N",

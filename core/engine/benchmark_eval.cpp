@@ -63,10 +63,14 @@ void score_rounds(Session& session, const std::vector<EvalRound>& rounds,
                                              static_cast<int>(e + 1)) != round.references.end();
                 (named ? referenced : earlier).push_back(&*truths[e]);
             }
-            scores.add_outcome(round.type,
-                               classify_outcome(result.mask, truth, referenced, earlier),
-                               mask_iou(result.mask, truth),
-                               best_candidate_iou(session, result.instance_id, truth));
+            const RoundOutcome outcome = classify_outcome(result.mask, truth, referenced, earlier);
+            const double prediction_iou = mask_iou(result.mask, truth);
+            const double best = best_candidate_iou(session, result.instance_id, truth);
+            scores.add_outcome(round.type, outcome, prediction_iou, best);
+            if (const std::optional<synth::Form> form = synth::expression_form(round.prompt)) {
+                scores.add_form(synth::form_name(*form), result.mask, truth, outcome,
+                                prediction_iou, best);
+            }
             truths[r] = truth;
         }
         if (options.corrected_history) {

@@ -143,6 +143,13 @@ void BenchmarkScores::add_outcome(const std::string& type, RoundOutcome outcome,
     overall_outcome.add(outcome, prediction_iou, best_candidate_iou);
 }
 
+void BenchmarkScores::add_form(const std::string& form, const Mask& prediction, const Mask& truth,
+                               RoundOutcome outcome, double prediction_iou,
+                               double best_candidate_iou) {
+    forms[form].add(prediction, truth);
+    form_outcomes[form].add(outcome, prediction_iou, best_candidate_iou);
+}
+
 namespace {
 
 nlohmann::ordered_json outcome_json(const OutcomeTally& t) {
@@ -195,6 +202,17 @@ std::string BenchmarkScores::to_json() const {
         }
         j["outcomes"]["overall"] = outcome_json(overall_outcome);
     }
+    if (!forms.empty()) {
+        j["forms"] = nlohmann::ordered_json::object();
+        for (const auto& [form, t] : forms) {
+            nlohmann::ordered_json f = tally_json(t);
+            const auto o = form_outcomes.find(form);
+            if (o != form_outcomes.end()) {
+                f.update(outcome_json(o->second));
+            }
+            j["forms"][form] = f;
+        }
+    }
     return j.dump(2) + "\n";
 }
 
@@ -219,6 +237,22 @@ std::string BenchmarkScores::to_table() const {
             out += outcome_row(type, t);
         }
         out += "\n" + outcome_row("overall", overall_outcome);
+    }
+    if (!forms.empty()) {
+        out += "\n  form               cIoU  target  [k]obj earlier   other  in-cand  rounds\n";
+        for (const auto& [form, t] : forms) {
+            const auto o = form_outcomes.find(form);
+            const OutcomeTally outcome = o != form_outcomes.end() ? o->second : OutcomeTally{};
+            const auto share = [&outcome](int n) {
+                return outcome.rounds > 0 ? static_cast<double>(n) / outcome.rounds : 0.0;
+            };
+            char line[200];
+            std::snprintf(line, sizeof line, "  %-14s %8.4f %7.2f %7.2f %7.2f %7.2f %7.2f %7d\n",
+                          form.c_str(), t.ciou(), share(outcome.target), share(outcome.referenced),
+                          share(outcome.earlier), share(outcome.elsewhere),
+                          share(outcome.candidate), t.count);
+            out += line;
+        }
     }
     return out;
 }

@@ -74,6 +74,10 @@ struct BenchmarkScores {
     // Error analysis (only when asked): by relation type name, and over all rounds.
     std::map<std::string, OutcomeTally> outcomes;
     OutcomeTally overall_outcome;
+    // Error analysis by expression form (synth::form_name: "size", "left_of", ...; rounds whose
+    // prompt holds none of the world's expressions are not counted): scores and outcomes.
+    std::map<std::string, IouTally> forms;
+    std::map<std::string, OutcomeTally> form_outcomes;
     // Whether the error analysis was run (any outcome added).
     bool has_outcomes() const { return overall_outcome.rounds > 0; }
 
@@ -83,12 +87,16 @@ struct BenchmarkScores {
     // overall); the IoUs as for OutcomeTally::add.
     void add_outcome(const std::string& type, RoundOutcome outcome, double prediction_iou,
                      double best_candidate_iou);
+    // Adds a round to the error analysis by form (its score and outcome as above).
+    void add_form(const std::string& form, const Mask& prediction, const Mask& truth,
+                  RoundOutcome outcome, double prediction_iou, double best_candidate_iou);
     // {"rounds": [{"round": 1, "ciou": .., "giou": .., "count": ..}, ...],
     //  "types": {"positional": {"ciou": .., "giou": .., "count": ..}, ...},
     //  "overall": {"ciou": .., "giou": .., "count": ..}} (two-space indent, trailing newline);
     // with the error analysis also "outcomes": {"positional": {"rounds": .., "target": ..,
     // "referenced": .., "earlier": .., "elsewhere": .., "candidate": .., "target_iou": ..,
-    // "best_candidate_iou": ..}, ..., "overall": {..}}.
+    // "best_candidate_iou": ..}, ..., "overall": {..}} and "forms": {"size": {"ciou": ..,
+    // "giou": .., "count": .., "rounds": .., "target": .., ...}, ...}.
     std::string to_json() const;
     // Human-readable tables: per round, per type, overall (and the error analysis, as shares).
     std::string to_table() const;

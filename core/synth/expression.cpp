@@ -1,7 +1,10 @@
 #include "core/synth/expression.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace segllm::synth {
 
@@ -74,6 +77,109 @@ const char* extreme_word(Extreme e) {
     return "?";
 }
 }  // namespace
+
+const char* form_name(Form form) {
+    switch (form) {
+        case Form::colour_shape:
+            return "colour_shape";
+        case Form::shape:
+            return "shape";
+        case Form::colour:
+            return "colour";
+        case Form::size:
+            return "size";
+        case Form::extreme:
+            return "extreme";
+        case Form::left_of:
+            return "left_of";
+        case Form::right_of:
+            return "right_of";
+        case Form::above:
+            return "above";
+        case Form::below:
+            return "below";
+        case Form::nearest:
+            return "nearest";
+        case Form::farthest:
+            return "farthest";
+        case Form::dot_inside:
+            return "dot_inside";
+        case Form::containing:
+            return "containing";
+        case Form::touching:
+            return "touching";
+        case Form::same_colour:
+            return "same_colour";
+        case Form::same_shape:
+            return "same_shape";
+    }
+    return "?";
+}
+
+std::optional<Form> expression_form(const std::string& prompt) {
+    std::vector<std::string> words(1);
+    for (const char c : prompt) {
+        if (std::isalnum(static_cast<unsigned char>(c)) != 0) {
+            words.back() += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        } else if (!words.back().empty()) {
+            words.emplace_back();
+        }
+    }
+    const auto has = [&words](const std::vector<const char*>& phrase) {
+        const std::size_t n = phrase.size();
+        for (std::size_t i = 0; i + n <= words.size(); ++i) {
+            if (std::equal(phrase.begin(), phrase.end(), words.begin() + static_cast<long>(i))) {
+                return true;
+            }
+        }
+        return false;
+    };
+    const auto has_any = [&has](const std::vector<const char*>& alternatives) {
+        return std::any_of(alternatives.begin(), alternatives.end(),
+                           [&has](const char* w) { return has({w}); });
+    };
+    // Relational forms first: their words do not occur in absolute expressions.
+    const std::vector<std::pair<std::vector<const char*>, Form>> relational = {
+        {{"same", "colour", "as"}, Form::same_colour},
+        {{"same", "shape", "as"}, Form::same_shape},
+        {{"dot", "inside"}, Form::dot_inside},
+        {{"containing"}, Form::containing},
+        {{"touching"}, Form::touching},
+        {{"nearest", "to"}, Form::nearest},
+        {{"farthest", "from"}, Form::farthest},
+        {{"left", "of"}, Form::left_of},
+        {{"right", "of"}, Form::right_of},
+        {{"above"}, Form::above},
+        {{"below"}, Form::below}};
+    for (const auto& [phrase, form] : relational) {
+        if (has(phrase)) {
+            return form;
+        }
+    }
+    if (has_any({"leftmost", "rightmost", "topmost", "bottommost"})) {
+        return Form::extreme;
+    }
+    if (has_any({"small", "large"})) {
+        return Form::size;
+    }
+    bool colour = false, shape = false;
+    for (const Colour c : all_colours()) {
+        colour = colour || has({colour_name(c)});
+    }
+    for (const Shape k : all_shapes()) {
+        shape = shape || has({shape_name(k)});
+    }
+    if (colour && shape) {
+        return Form::colour_shape;
+    }
+    if (colour && has_any({"shape", "object"})) {
+        return Form::colour;
+    }
+    if (shape) {
+        return Form::shape;
+    }
+    return std::nullopt;
+}
 
 std::string expression_text(const Expression& e) {
     const std::string generic = e.object_noun ? "object" : "shape";

@@ -53,6 +53,13 @@ enum class Extreme { leftmost, rightmost, topmost, bottommost };
 // The type of a form (absolute for the first five).
 RelationType form_type(Form form);
 
+// The form's name as the error analysis writes it: "colour_shape", "size", "left_of", ...
+const char* form_name(Form form);
+// The form of the expression a prompt asks for, read from its words in any wrapper ("Now the
+// large red circle.", "Can you segment the shape left of [2]?"; case and punctuation do not
+// matter); nullopt when the prompt holds none of the world's expressions.
+std::optional<Form> expression_form(const std::string& prompt);
+
 struct Expression {
     Form form = Form::colour_shape;
     Colour colour = Colour::red;

@@ -25,6 +25,7 @@
 #include "core/engine/engine.h"
 #include "core/engine/metrics.h"
 #include "core/synth/benchmark_files.h"
+#include "core/synth/expression.h"
 
 namespace fs = std::filesystem;
 using segllm::engine::Engine;
@@ -278,10 +279,12 @@ private slots:
 
     // --errors: each round's outcome equals the classification of a session driven by hand
     // (the truths of the rounds its [k] name vs the other earlier rounds), the target-among-
-    // candidates flag equals a scan of the session's candidates, and the scores are unchanged.
+    // candidates flag equals a scan of the session's candidates, and the scores are unchanged;
+    // by expression form (read from each prompt), the same outcomes and the rounds' scores.
     void errorAnalysis() {
         const auto entries = segllm::synth::read_benchmark(bench_);
-        std::map<std::string, segllm::engine::OutcomeTally> expected;
+        std::map<std::string, segllm::engine::OutcomeTally> expected, expected_forms;
+        std::map<std::string, segllm::engine::IouTally> expected_form_scores;
         int named_rounds = 0;
         for (const auto& entry : entries) {
             segllm::engine::Session session(*engine_);
@@ -306,9 +309,16 @@ private slots:
                         std::max(best, segllm::engine::mask_iou(
                                            session.candidate_mask(result.instance_id, k), truth));
                 }
+                const auto outcome =
+                    segllm::engine::classify_outcome(result.mask, truth, named, earlier);
                 expected[segllm::synth::relation_type_name(*round.type)].add(
-                    segllm::engine::classify_outcome(result.mask, truth, named, earlier),
-                    segllm::engine::mask_iou(result.mask, truth), best);
+                    outcome, segllm::engine::mask_iou(result.mask, truth), best);
+                const auto form = segllm::synth::expression_form(round.prompt);
+                QVERIFY2(form.has_value(), round.prompt.c_str());  // generated prompts
+                const std::string name = segllm::synth::form_name(*form);
+                expected_forms[name].add(outcome, segllm::engine::mask_iou(result.mask, truth),
+                                         best);
+                expected_form_scores[name].add(result.mask, truth);
                 truths.push_back(truth);
             }
         }
@@ -334,8 +344,21 @@ private slots:
         }
         QCOMPARE(analysed.overall_outcome.rounds, total_rounds_);
         QCOMPARE(rounds, total_rounds_);
+        QCOMPARE(analysed.form_outcomes.size(), expected_forms.size());
+        QCOMPARE(analysed.forms.size(), expected_forms.size());
+        for (const auto& [form, want] : expected_forms) {
+            const auto& got = analysed.form_outcomes.at(form);
+            QCOMPARE(got.rounds, want.rounds);
+            QCOMPARE(got.target, want.target);
+            QCOMPARE(got.elsewhere, want.elsewhere);
+            QCOMPARE(got.candidate, want.candidate);
+            QCOMPARE(analysed.forms.at(form).intersection,
+                     expected_form_scores.at(form).intersection);
+            QCOMPARE(analysed.forms.at(form).union_, expected_form_scores.at(form).union_);
+        }
         const auto plain = segllm::engine::evaluate_benchmark(*engine_, entries, {});
         QVERIFY(!plain.has_outcomes());
+        QVERIFY(plain.forms.empty());
         QCOMPARE(analysed.overall.intersection, plain.overall.intersection);
         QCOMPARE(analysed.overall.union_, plain.overall.union_);
 
@@ -343,6 +366,8 @@ private slots:
                                  QString::fromStdString(model_dir_), "--errors"});
         QCOMPARE(cli.code, 0);
         QVERIFY2(cli.out.contains(QStringLiteral("what was segmented")), qPrintable(cli.out));
+        QVERIFY2(cli.out.contains(QStringLiteral("  form               cIoU  target")),
+                 qPrintable(cli.out));
     }
 
     void generatedCountRefused() {

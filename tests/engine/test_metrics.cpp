@@ -190,6 +190,40 @@ private slots:
             table.c_str());
     }
 
+    // The analysis by form: scores and outcomes in the JSON, a row of shares in the table.
+    void formReport() {
+        using segllm::engine::RoundOutcome;
+        BenchmarkScores s;
+        const Mask truth = mask_of({"##..", "##..", "...."});
+        const Mask hit = mask_of({"##..", "#...", "...."});   // IoU 3/4
+        const Mask miss = mask_of({"..##", "..##", "...."});  // IoU 0
+        s.add_form("size", hit, truth, RoundOutcome::target, 0.75, 0.75);
+        s.add_form("size", miss, truth, RoundOutcome::elsewhere, 0.0, 0.75);
+        s.add_form("left_of", miss, truth, RoundOutcome::referenced, 0.0, 0.2);
+        const auto j = nlohmann::json::parse(s.to_json());
+        QCOMPARE(j["forms"].size(), std::size_t{2});
+        const auto& size = j["forms"]["size"];
+        QCOMPARE(size["count"].get<int>(), 2);
+        QCOMPARE(size["ciou"].get<double>(), 3.0 / 12.0);  // (3 + 0) / (4 + 8)
+        QCOMPARE(size["rounds"].get<int>(), 2);
+        QCOMPARE(size["target"].get<int>(), 1);
+        QCOMPARE(size["elsewhere"].get<int>(), 1);
+        QCOMPARE(size["candidate"].get<int>(), 2);
+        QCOMPARE(j["forms"]["left_of"]["referenced"].get<int>(), 1);
+        QCOMPARE(j["forms"]["left_of"]["candidate"].get<int>(), 0);
+        const std::string table = s.to_table();
+        QVERIFY2(table.find(
+                     "  size             0.2500    0.50    0.00    0.00    0.50    1.00       2") !=
+                     std::string::npos,
+                 table.c_str());
+        QVERIFY2(table.find(
+                     "  left_of          0.0000    0.00    1.00    0.00    0.00    0.00       1") !=
+                     std::string::npos,
+                 table.c_str());
+        // Forms alone are not the per-type analysis.
+        QVERIFY(!s.has_outcomes());
+    }
+
     void overlay() {
         segllm::RgbImage image(3, 3);
         for (auto& v : image.data) {

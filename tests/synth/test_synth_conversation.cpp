@@ -11,8 +11,11 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
+#include <utility>
+#include <vector>
 
 using namespace segllm;
 using namespace segllm::synth;
@@ -373,6 +376,9 @@ private slots:
                 }
                 // The expression alone is the prompt without its wrapper.
                 QVERIFY(round.prompt.find(round.expression.substr(1)) != std::string::npos);
+                // The error analysis reads the same form back from the wrapped prompt.
+                const std::optional<Form> parsed = expression_form(round.prompt);
+                QVERIFY2(parsed && *parsed == round.spec.form, what);
                 answers.push_back(round.answer);
                 ++forms[got.form];
                 wrappers.insert(got.wrapper);
@@ -434,6 +440,41 @@ private slots:
         QCOMPARE(wrap_prompt(7, "the ring", false), std::string("The ring."));
         QCOMPARE(wrap_prompt(7, "the ring", true), std::string("the ring."));
         QVERIFY_THROWS_EXCEPTION(Error, wrap_prompt(8, "the ring", false));
+    }
+
+    // Forms read back from prompts written by hand: any wrapper, case or punctuation; a prompt
+    // outside the world's expressions has none.
+    void formsOfPromptsByHand() {
+        const std::vector<std::pair<std::string, Form>> cases = {
+            {"Segment the red circle.", Form::colour_shape},
+            {"the RING", Form::shape},
+            {"Can you segment the white object?", Form::colour},
+            {"Show me the green shape", Form::colour},
+            {"Now the LARGE blue diamond!", Form::size},
+            {"find the small orange square.", Form::size},
+            {"Where is the topmost shape?", Form::extreme},
+            {"The bottommost triangle.", Form::extreme},
+            {"Segment the shape left of [2].", Form::left_of},
+            {"the object right of [12]", Form::right_of},
+            {"Now the shape above [1].", Form::above},
+            {"the shape below [3]?", Form::below},
+            {"Find the object nearest to [1].", Form::nearest},
+            {"the shape farthest from [4].", Form::farthest},
+            {"Where is the dot inside [2]?", Form::dot_inside},
+            {"the shape containing [3].", Form::containing},
+            {"Please segment the shape touching [1].", Form::touching},
+            {"the shape with the same colour as [2]", Form::same_colour},
+            {"The object with the same shape as [1].", Form::same_shape}};
+        for (const auto& [prompt, form] : cases) {
+            const std::optional<Form> got = expression_form(prompt);
+            QVERIFY2(got.has_value(), prompt.c_str());
+            QCOMPARE(QString(form_name(*got)), QString(form_name(form)));
+        }
+        for (const char* prompt : {"", "Segment the cat.", "what is left?", "[1]"}) {
+            QVERIFY2(!expression_form(prompt).has_value(), prompt);
+        }
+        QCOMPARE(QString(form_name(Form::colour_shape)), QString("colour_shape"));
+        QCOMPARE(QString(form_name(Form::same_shape)), QString("same_shape"));
     }
 
     void referencesRenderAsInstanceWords() {
