@@ -51,6 +51,17 @@ const std::vector<OptionSpec>& train_options() {
          "one attention head can score rows by their squared distance to a point (needs "
          "--probe-cells above 0; a new run only, kept on resume)",
          ""},
+        {"size-probe", "W",
+         "weight of the training-only size probe: each matched decoder query is asked how large "
+         "its object is (log2 of its box area), and so is each half of the <seg> tokens of the "
+         "object it names, so that VL_Align can tell \"the large ...\" from \"the small ...\" "
+         "(0: off; kept on resume)",
+         "0"},
+        {"word-probe", "W",
+         "weight of the training-only word probe: the LLM's state before each <seg> is asked "
+         "which expression form its round asks for (left of, farthest from, same colour as, "
+         "...), and the size word or extreme where there is one (0: off; kept on resume)",
+         "0"},
         {"attend", "W",
          "weight of the training-only attention supervision: at the state before each <seg>, "
          "one head of decoder layer --attend-layer is asked to look at the answer's image rows "
@@ -208,6 +219,16 @@ int run_train(const std::vector<std::string>& argv) {
         throw Error("option '--patch-probe' expects a weight of 0 or more, got " +
                     args.value("patch-probe"));
     }
+    options.size_probe_weight = args.number("size-probe");
+    if (!(options.size_probe_weight >= 0)) {
+        throw Error("option '--size-probe' expects a weight of 0 or more, got " +
+                    args.value("size-probe"));
+    }
+    options.word_probe_weight = args.number("word-probe");
+    if (!(options.word_probe_weight >= 0)) {
+        throw Error("option '--word-probe' expects a weight of 0 or more, got " +
+                    args.value("word-probe"));
+    }
     options.attend_weight = args.number("attend");
     if (!(options.attend_weight >= 0)) {
         throw Error("option '--attend' expects a weight of 0 or more, got " + args.value("attend"));
@@ -316,20 +337,24 @@ int run_train(const std::vector<std::string>& argv) {
         elapsed += r.seconds;
         const double per_step = elapsed / static_cast<double>(r.step - first);
         const double eta = per_step * static_cast<double>(trainer.options().steps - r.step);
-        std::fprintf(
-            stderr,
-            "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-            "dice %.4f select %.4f pair %.4f ground %.4f query %.4f patch %.4f attend %.4f (mass "
-            "%.2f), probe colour %.2f "
-            "kind "
-            "%.2f)  "
-            "lr %.2e  %.2f "
-            "s/step  ETA %s\n",
-            static_cast<long long>(r.step), static_cast<long long>(trainer.options().steps),
-            r.loss.total, r.loss.lm, r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice,
-            r.loss.select, r.loss.select_pair, r.loss.grounding, r.loss.query_probe,
-            r.loss.patch_probe, r.loss.attend, r.loss.attend_mass, r.loss.probe_colour_accuracy,
-            r.loss.probe_kind_accuracy, r.lr, per_step, duration_text(eta).c_str());
+        std::fprintf(stderr,
+                     "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
+                     "dice %.4f select %.4f pair %.4f ground %.4f query %.4f patch %.4f size "
+                     "%.4f/%.4f words "
+                     "%.4f attend %.4f "
+                     "(mass "
+                     "%.2f), probe colour %.2f "
+                     "kind "
+                     "%.2f)  "
+                     "lr %.2e  %.2f "
+                     "s/step  ETA %s\n",
+                     static_cast<long long>(r.step),
+                     static_cast<long long>(trainer.options().steps), r.loss.total, r.loss.lm,
+                     r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice, r.loss.select,
+                     r.loss.select_pair, r.loss.grounding, r.loss.query_probe, r.loss.patch_probe,
+                     r.loss.size_probe, r.loss.seg_size_probe, r.loss.word_probe, r.loss.attend,
+                     r.loss.attend_mass, r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy,
+                     r.lr, per_step, duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

@@ -133,6 +133,12 @@ TrainingSample build_sample(const synth::Conversation& conversation,
         SegSample sg;
         sg.position = offset + tokens.seg_position;
         sg.round = static_cast<int>(r) + 1;
+        sg.form = static_cast<int>(round.spec.form);
+        if (round.spec.form == synth::Form::size) {
+            sg.size_word = static_cast<int>(round.spec.size);
+        } else if (round.spec.form == synth::Form::extreme) {
+            sg.extreme = static_cast<int>(round.spec.extreme);
+        }
         sg.target = frame_target(instance_mask(conversation, round.answer, "answer"), s.frame,
                                  options.mask_stride);
         set_attributes(sg.target, conversation, round.answer);

@@ -59,6 +59,11 @@ struct SegSample {
     FrameTarget target;       // -> tokens T/2..T-1
     bool has_reference = false;
     FrameTarget reference;  // -> tokens 0..T/2-1 (when has_reference)
+    // The words of the round's expression for the training-only word probe: its synth::Form,
+    // and for the size and extreme forms the synth::SizeWord / synth::Extreme (-1 otherwise).
+    int form = -1;
+    int size_word = -1;
+    int extreme = -1;
 };
 
 struct TrainingSample {

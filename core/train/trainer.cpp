@@ -193,6 +193,16 @@ std::vector<float> covered_image_rows(const TrainingSample& sample, const Mask& 
     return rows;
 }
 
+static_assert(kWordForms == static_cast<std::int64_t>(synth::Form::same_shape) + 1,
+              "the word probe names every expression form");
+static_assert(kWordExtremes == static_cast<std::int64_t>(synth::Extreme::bottommost) + 1,
+              "the word probe names every extreme");
+
+float size_probe_target(const std::array<float, 4>& box) {
+    constexpr float kFloor = 1.0F / 4096.0F;
+    return std::log2(std::max(box[2], kFloor) * std::max(box[3], kFloor) * 25.0F);
+}
+
 std::int64_t position_cell(float cx, float cy, int cells) {
     if (cells <= 0) {
         return -1;
@@ -205,7 +215,8 @@ std::int64_t position_cell(float cx, float cy, int cells) {
 }
 
 TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint64_t seed,
-                                    const at::Device& device, int probe_cells, bool patch_squares) {
+                                    const at::Device& device, int probe_cells, bool patch_squares,
+                                    bool size_probe, bool word_probe) {
     model::validate_config(config, "training configuration");
     if (probe_cells < 0 || probe_cells > kMaxProbeCells) {
         throw Error("trainer: probe position grid side " + std::to_string(probe_cells) +
@@ -227,6 +238,14 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
     m.query_probe = torch::nn::Linear(config.hipie.d_model, kProbeColours + kProbeKinds + cells);
     if (probe_cells > 0) {
         m.patch_probe = torch::nn::Linear(config.llm.hidden_size, (patch_squares ? 4 : 2) + cells);
+    }
+    if (size_probe) {
+        m.size_probe = torch::nn::Linear(config.hipie.d_model, 1);
+        m.seg_size_probe = torch::nn::Linear(config.hipie.lang_dim, 1);
+    }
+    if (word_probe) {
+        m.word_probe =
+            torch::nn::Linear(config.llm.hidden_size, kWordForms + kWordSizes + kWordExtremes);
     }
     {
         // LLaMA's own initialisation (HF _init_weights, initializer_range 0.02) for the LLM and
@@ -259,6 +278,13 @@ TrainingModel TrainingModel::create(const model::SegllmConfig& config, std::uint
         if (m.patch_probe) {
             m.patch_probe->to(device);
         }
+        if (m.size_probe) {
+            m.size_probe->to(device);
+            m.seg_size_probe->to(device);
+        }
+        if (m.word_probe) {
+            m.word_probe->to(device);
+        }
     }
     return m;
 }
@@ -268,6 +294,13 @@ std::vector<std::pair<std::string, torch::nn::Module*>> TrainingModel::probes() 
         {"grounding_probe", grounding_probe.ptr().get()}, {"query_probe", query_probe.ptr().get()}};
     if (patch_probe) {
         out.emplace_back("patch_probe", patch_probe.ptr().get());
+    }
+    if (size_probe) {
+        out.emplace_back("size_probe", size_probe.ptr().get());
+        out.emplace_back("seg_size_probe", seg_size_probe.ptr().get());
+    }
+    if (word_probe) {
+        out.emplace_back("word_probe", word_probe.ptr().get());
     }
     return out;
 }
@@ -595,6 +628,30 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
         const double n = static_cast<double>(std::max(targets, 1));
         total = total + seg_l2;
         bd.seg_l2 = seg_l2.item<double>();
+        if (m.word_probe && m.word_probe_weight > 0) {
+            // The expression's words from the state the <seg> tokens are made of: its form, and
+            // the size word or the extreme where it has one (-1: none, ignored).
+            std::vector<std::int64_t> forms, sizes, extremes;
+            for (const auto& [i, sg] : segs) {
+                forms.push_back(sg->form);
+                sizes.push_back(sg->size_word);
+                extremes.push_back(sg->extreme);
+            }
+            const auto longs = at::TensorOptions().dtype(at::kLong);
+            const at::Tensor logits = m.word_probe->forward(at::stack(states, 0));
+            const auto term = [&](std::int64_t from, std::int64_t count,
+                                  const std::vector<std::int64_t>& truth) {
+                return at::cross_entropy_loss(logits.narrow(1, from, count),
+                                              on(at::tensor(truth, longs), dev), {},
+                                              at::Reduction::Sum, -1);
+            };
+            const at::Tensor words =
+                (term(0, kWordForms, forms) + term(kWordForms, kWordSizes, sizes) +
+                 term(kWordForms + kWordSizes, kWordExtremes, extremes)) /
+                static_cast<double>(segs.size());
+            total = total + m.word_probe_weight * words;
+            bd.word_probe = words.item<double>();
+        }
         bd.targets = targets;
         const std::int64_t lang = cfg.hipie.lang_tokens, half = lang / 2;
         if (with_hipie) {
@@ -603,6 +660,8 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             HipieLossTerms proposals = HipieLossTerms::zeros(f32);
             std::vector<at::Tensor> probe_rows;
             std::vector<std::int64_t> probe_colours, probe_kinds, probe_cells;
+            std::vector<at::Tensor> size_rows;
+            std::vector<float> size_targets;
             // Every supervised <seg> of the batch in one batched decode; each image is encoded
             // once (std::map keeps the addresses of its elements).
             std::map<std::int64_t, hipie::HipieImageFeatures> features;
@@ -659,6 +718,17 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                                 position_cell(named[j]->box[0], named[j]->box[1], m.probe_cells));
                         }
                     }
+                    if (m.size_probe && m.size_probe_weight > 0) {
+                        std::vector<const FrameTarget*> named;
+                        if (sg->has_reference) {
+                            named.push_back(&sg->reference);
+                        }
+                        named.push_back(&sg->target);
+                        for (size_t j = 0; j < named.size(); ++j) {
+                            size_rows.push_back(layer.query_features[matched[j]]);
+                            size_targets.push_back(size_probe_target(named[j]->box));
+                        }
+                    }
                 }
                 proposals = proposals + proposal_loss(tr.proposal_logits, tr.proposal_boxes, gt, w);
             }
@@ -685,6 +755,15 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                 const at::Tensor query_probe = ce / n;
                 total = total + grounding_weight * query_probe;
                 bd.query_probe = query_probe.item<double>();
+            }
+            if (!size_rows.empty()) {
+                // How large each matched query's object is (every decoder layer), by L1.
+                const at::Tensor predicted =
+                    m.size_probe->forward(at::stack(size_rows, 0)).squeeze(1);
+                const at::Tensor size_probe =
+                    (predicted - on(at::tensor(size_targets), dev)).abs().sum() / n;
+                total = total + m.size_probe_weight * size_probe;
+                bd.size_probe = size_probe.item<double>();
             }
             bd.cls = layers.cls.item<double>() / n;
             bd.l1 = layers.l1.item<double>() / n;
@@ -762,6 +841,25 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             bd.probe_colour_accuracy = accuracy(4, kProbeColours, colours);
             bd.probe_kind_accuracy = accuracy(4 + kProbeColours, kProbeKinds, kinds);
         }
+        if (m.seg_size_probe && m.size_probe_weight > 0) {
+            // How large the object each half of the language tokens names is, by L1.
+            std::vector<at::Tensor> halves;
+            std::vector<float> sizes;
+            for (size_t k = 0; k < segs.size(); ++k) {
+                const SegSample& sg = *segs[k].second;
+                const at::Tensor tk = tokens[static_cast<std::int64_t>(k)];
+                if (sg.has_reference) {
+                    halves.push_back(tk.narrow(0, 0, half).mean(0));
+                    sizes.push_back(size_probe_target(sg.reference.box));
+                }
+                halves.push_back(tk.narrow(0, half, lang - half).mean(0));
+                sizes.push_back(size_probe_target(sg.target.box));
+            }
+            const at::Tensor predicted = m.seg_size_probe->forward(at::stack(halves, 0)).squeeze(1);
+            const at::Tensor seg_size = (predicted - on(at::tensor(sizes), dev)).abs().mean();
+            total = total + m.size_probe_weight * seg_size;
+            bd.seg_size_probe = seg_size.item<double>();
+        }
     }
     bd.total = total.item<double>();
     if (breakdown != nullptr) {
@@ -799,6 +897,9 @@ LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t tota
         sum.patch_probe += f * p.patch_probe;
         sum.attend += f * p.attend;
         sum.attend_mass += f * p.attend_mass;
+        sum.size_probe += f * p.size_probe;
+        sum.seg_size_probe += f * p.seg_size_probe;
+        sum.word_probe += f * p.word_probe;
         sum.select += f * p.select;
         sum.select_pair += f * p.select_pair;
         sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
@@ -842,6 +943,8 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.probe_cells = state.value("probe_cells", 0);
             options_.patch_probe_weight = state.value("patch_probe_weight", 1.0);
             options_.patch_squares = state.value("patch_squares", false);
+            options_.size_probe_weight = state.value("size_probe_weight", 0.0);
+            options_.word_probe_weight = state.value("word_probe_weight", 0.0);
             options_.attend_weight = state.value("attend_weight", 0.0);
             options_.attend_layer = state.value("attend_layer", -1);
             options_.attend_reference_layer = state.value("attend_reference_layer", -1);
@@ -916,8 +1019,11 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         }
     }
     model_ = TrainingModel::create(config, options_.seed, device, options_.probe_cells,
-                                   options_.patch_squares);
+                                   options_.patch_squares, options_.size_probe_weight > 0,
+                                   options_.word_probe_weight > 0);
     model_.patch_probe_weight = options_.patch_probe_weight;
+    model_.size_probe_weight = options_.size_probe_weight;
+    model_.word_probe_weight = options_.word_probe_weight;
     model_.attend_weight = options_.attend_weight;
     {
         const std::int64_t layers = config.llm.num_hidden_layers;
@@ -1121,7 +1227,7 @@ void Trainer::append_log(const StepReport& r) const {
     static const char* const header =
         "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
         "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair,patch_probe,"
-        "attend,attend_mass";
+        "attend,attend_mass,size_probe,seg_size_probe,word_probe";
     const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
     bool fresh = !fs::exists(path);
     if (!fresh) {
@@ -1153,11 +1259,12 @@ void Trainer::append_log(const StepReport& r) const {
     char line[512];
     std::snprintf(line, sizeof line,
                   "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6f,%.4f,%.4f,%.6g,"
-                  "%.4f,%.3f,%.6f,%.6f,%.6f,%.6f,%.4f\n",
+                  "%.4f,%.3f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f,%.6f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
                   l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.query_probe,
                   l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds,
-                  l.select, l.select_pair, l.patch_probe, l.attend, l.attend_mass);
+                  l.select, l.select_pair, l.patch_probe, l.attend, l.attend_mass, l.size_probe,
+                  l.seg_size_probe, l.word_probe);
     out << line;
 }
 
@@ -1229,6 +1336,8 @@ void Trainer::save() const {
                             {"probe_cells", options_.probe_cells},
                             {"patch_probe_weight", options_.patch_probe_weight},
                             {"patch_squares", options_.patch_squares},
+                            {"size_probe_weight", options_.size_probe_weight},
+                            {"word_probe_weight", options_.word_probe_weight},
                             {"attend_weight", options_.attend_weight},
                             {"attend_layer", options_.attend_layer},
                             {"attend_reference_layer", options_.attend_reference_layer},

@@ -52,6 +52,26 @@ struct TrainingModel {
     // class-agnostic, so without it nothing asks the query features to carry the attributes the
     // <seg> tokens name, and VL_Align has nothing to match them with.
     torch::nn::Linear query_probe{nullptr};
+    // Training-only size probe (with size_probe_weight > 0; never in model.safetensors): the
+    // decoder output of the query matched to a target -> log2 of its object's box area over
+    // 1/25 of the frame. "The large blue diamond" names the larger of two objects of one colour
+    // and kind: the shipped model picked the right one in 0.56 of such rounds (chance 0.50)
+    // while it picked "the blue diamond" in 0.94, because nothing asked the query features to
+    // carry how large their object is, and VL_Align can only score what they carry.
+    torch::nn::Linear size_probe{nullptr};
+    // Its twin on the other side of VL_Align (created with it): each half of the <seg>
+    // language tokens -> the same target for the object the half names, so that the tokens of
+    // "the large ..." and "the small ..." differ where the queries' sizes do.
+    torch::nn::Linear seg_size_probe{nullptr};
+    double size_probe_weight = 0.0;
+    // Training-only word probe (with word_probe_weight > 0; never in model.safetensors): the
+    // LLM's state before each <seg> -> the form of the round's expression (16 classes), and for
+    // "the large / small ..." and "the leftmost ..." rounds the size word and the extreme.
+    // probe-position found none of the words that choose among candidates in that state
+    // (large/small, nearest/farthest, left/right/above/below: R^2 about 0): the decoder and
+    // the LLM's own look were asked to pick by words the state did not carry.
+    torch::nn::Linear word_probe{nullptr};
+    double word_probe_weight = 0.0;
     // Side G of the position grid both probes also classify (0: none): the frame is cut into
     // G x G cells and each probe names the cell of the object's box centre. The query probe then
     // asks the decoder's query features to carry where their object lies, and the grounding probe
@@ -90,12 +110,15 @@ struct TrainingModel {
     // initialisation, drawn on the CPU after at::manual_seed(seed), so the weights do not depend
     // on the device) and moves it to `device`. Throws segllm::Error for an invalid config.
     // `probe_cells`: see above (0..kMaxProbeCells; throws segllm::Error otherwise);
-    // `patch_squares` needs probe_cells > 0 (throws segllm::Error otherwise).
+    // `patch_squares` needs probe_cells > 0 (throws segllm::Error otherwise); `size_probe`
+    // creates the two size probes (their weight is set by the caller).
     static TrainingModel create(const model::SegllmConfig& config, std::uint64_t seed,
                                 const at::Device& device = at::Device(at::kCPU),
-                                int probe_cells = 0, bool patch_squares = false);
-    // The training-only probes by name ("grounding_probe", "query_probe", and "patch_probe"
-    // with a position grid): each is saved as
+                                int probe_cells = 0, bool patch_squares = false,
+                                bool size_probe = false, bool word_probe = false);
+    // The training-only probes by name ("grounding_probe", "query_probe", "patch_probe" with a
+    // position grid, "size_probe", "seg_size_probe" and "word_probe" when created): each is
+    // saved as
     // <name>.safetensors beside the run and its optimizer state is keyed "<name>.<param>".
     std::vector<std::pair<std::string, torch::nn::Module*>> probes() const;
     // Parameters and buffers with their official names, sorted by name.
@@ -104,10 +127,17 @@ struct TrainingModel {
 
 // Largest side of the probes' position grid.
 constexpr int kMaxProbeCells = 8;
+// Classes of the word probe: the expression forms (synth::Form), the size words, the extremes.
+constexpr std::int64_t kWordForms = 16, kWordSizes = 2, kWordExtremes = 4;
 
 // The cell (row-major, 0..G*G-1) of a normalised box centre (cx, cy) in a G x G grid of the
 // frame; centres on the far edge belong to the last row or column. -1 when G is 0.
 std::int64_t position_cell(float cx, float cy, int cells);
+
+// The size probe's target for a normalised box (cx, cy, w, h): log2(w * h * 25), 0 for a box of
+// a fifth of the frame's side each way (the world's objects span about -1..1.2, dots about
+// -4.5..-2); a degenerate box counts as one pixel of a 4096-pixel side.
+float size_probe_target(const std::array<float, 4>& box);
 
 // The centres (x, y), normalised to 0..1 of the CLIP crop, of a square grid of `patches`
 // patches in row-major order: [x0, y0, x1, y1, ...]. Throws segllm::Error when `patches` is not
@@ -148,7 +178,7 @@ at::Device training_device(const std::string& name);
 struct LossBreakdown {
     double total = 0, lm = 0, cls = 0, l1 = 0, giou = 0, mask = 0, dice = 0, iou = 0, proposal = 0,
            seg_l2 = 0, grounding = 0, query_probe = 0, select = 0, select_pair = 0, patch_probe = 0,
-           attend = 0;
+           attend = 0, size_probe = 0, seg_size_probe = 0, word_probe = 0;
     // Mean attention mass that the supervised heads put on their object's image rows (0 when
     // attention supervision is off).
     double attend_mass = 0;
@@ -220,6 +250,12 @@ struct TrainerOptions {
     // Weight of the patch probe relative to grounding_weight (TrainingModel::patch_probe_weight).
     double patch_probe_weight = 1.0;
     bool patch_squares = false;  // TrainingModel::patch_squares; kept on resume
+    // Weight of the size probe (TrainingModel::size_probe_weight; 0: off, no probe). Kept on
+    // resume.
+    double size_probe_weight = 0.0;
+    // Weight of the word probe (TrainingModel::word_probe_weight; 0: off, no probe). Kept on
+    // resume.
+    double word_probe_weight = 0.0;
     // Attention supervision (TrainingModel::attend_weight, 0: off) and its decoder layer
     // (-1: the middle one, num_hidden_layers / 2). Kept on resume.
     double attend_weight = 0.0;

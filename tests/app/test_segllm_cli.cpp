@@ -118,6 +118,12 @@ private slots:
         QTest::newRow("rope-theta -5")
             << QStringList{QStringLiteral("--rope-theta"), QStringLiteral("-5")}
             << QStringLiteral("option '--rope-theta' expects 0 or a positive base, got -5");
+        QTest::newRow("negative size-probe weight")
+            << QStringList{QStringLiteral("--size-probe"), QStringLiteral("-0.5")}
+            << QStringLiteral("option '--size-probe' expects a weight of 0 or more, got -0.5");
+        QTest::newRow("negative word-probe weight")
+            << QStringList{QStringLiteral("--word-probe"), QStringLiteral("-2")}
+            << QStringLiteral("option '--word-probe' expects a weight of 0 or more, got -2");
         QTest::newRow("patch-squares without a grid")
             << QStringList{QStringLiteral("--patch-squares")}
             << QStringLiteral("option '--patch-squares' needs --probe-cells above 0");

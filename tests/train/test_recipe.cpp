@@ -24,6 +24,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <set>
 #include <string>
 
 using namespace segllm;
@@ -173,6 +174,118 @@ private slots:
         }
     }
 
+    // Each <seg> carries its round's expression words for the word probe: the form, the size
+    // word of a size round and the extreme of an extreme round (-1 elsewhere).
+    void training_targets_carry_the_expression_words() {
+        QTemporaryDir dir;
+        Trainer trainer(small_options(dir.path()));
+        synth::ConversationOptions co;
+        co.min_rounds = 8;
+        co.max_rounds = 8;
+        std::set<int> forms;
+        bool size = false, extreme = false;
+        for (std::uint64_t seed = 1; seed <= 80; ++seed) {
+            const synth::Conversation c = synth::generate_conversation(seed, {}, co);
+            synth::Rng rng(seed);
+            const TrainingSample s =
+                build_sample(c, trainer.tokenizer(), trainer.sample_options(), rng);
+            QCOMPARE(s.segs.size(), c.rounds.size());
+            for (size_t r = 0; r < c.rounds.size(); ++r) {
+                const synth::Expression& e = c.rounds[r].spec;
+                const SegSample& sg = s.segs[r];
+                QCOMPARE(sg.form, static_cast<int>(e.form));
+                forms.insert(sg.form);
+                QCOMPARE(sg.size_word, e.form == synth::Form::size ? static_cast<int>(e.size) : -1);
+                QCOMPARE(sg.extreme,
+                         e.form == synth::Form::extreme ? static_cast<int>(e.extreme) : -1);
+                size = size || sg.size_word >= 0;
+                extreme = extreme || sg.extreme >= 0;
+            }
+        }
+        QVERIFY(size && extreme);
+        QVERIFY(forms.size() >= 12);
+        QVERIFY(*forms.rbegin() < kWordForms);
+    }
+
+    // The word probe: only with its weight above 0; its term (cross-entropy of the form, the
+    // size word and the extreme, summed over the <seg>s and divided by their count) enters the
+    // total with its weight, reaches the LLM, is saved beside the run and kept on resume.
+    void word_probe() {
+        QTemporaryDir plain_dir;
+        Trainer plain(small_options(plain_dir.path()));
+        QVERIFY(!plain.model().word_probe);
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.word_probe_weight = 1.5;
+        Trainer trainer(o);
+        TrainingModel& m = trainer.model();
+        QVERIFY(m.word_probe);
+        QCOMPARE(m.word_probe->weight.size(0), kWordForms + kWordSizes + kWordExtremes);
+        QCOMPARE(m.probes().size(), size_t{3});
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        LossBreakdown bd;
+        training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
+        QVERIFY(std::isfinite(bd.word_probe) && bd.word_probe > 0.0);
+        bool llm_grad = false;
+        for (const auto& p : m.root->named_parameters(true)) {
+            if (p.key().rfind("model.layers.", 0) == 0 && p.value().grad().defined()) {
+                llm_grad = llm_grad || p.value().grad().abs().sum().item<double>() > 0;
+            }
+        }
+        QVERIFY(llm_grad);
+        // The term, exactly: with the probe's weights and biases zero every group's logits are
+        // equal, so each cross-entropy is log(classes of the group); with a bias of 30 on form 0
+        // alone, a round of form 0 costs about 0 and every other round about 30.
+        int segs = 0, form_zero = 0, sized = 0, extremes = 0;
+        for (const TrainingSample& sample : batch) {
+            for (const SegSample& sg : sample.segs) {
+                ++segs;
+                form_zero += sg.form == 0 ? 1 : 0;
+                sized += sg.size_word >= 0 ? 1 : 0;
+                extremes += sg.extreme >= 0 ? 1 : 0;
+            }
+        }
+        const auto loss_with_bias = [&](double form_zero_bias) {
+            at::NoGradGuard no_grad;
+            m.word_probe->weight.zero_();
+            m.word_probe->bias.zero_();
+            m.word_probe->bias[0].fill_(form_zero_bias);
+            LossBreakdown b;
+            training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
+            return b;
+        };
+        const LossBreakdown uniform = loss_with_bias(0.0), pinned = loss_with_bias(30.0);
+        const double want = (segs * std::log(double(kWordForms)) + sized * std::log(2.0) +
+                             extremes * std::log(double(kWordExtremes))) /
+                            segs;
+        QVERIFY2(std::abs(uniform.word_probe - want) < 1e-4,
+                 qPrintable(QString("%1 vs %2").arg(uniform.word_probe).arg(want)));
+        // log(15 + e^30) - 30 ~ 0 for form-0 rounds, log(15 + e^30) ~ 30 for the others.
+        const double shift = (segs - form_zero) * 30.0 - segs * std::log(double(kWordForms));
+        QVERIFY2(
+            std::abs((pinned.word_probe - uniform.word_probe) - shift / segs) < 1e-3,
+            qPrintable(
+                QString("%1 vs %2").arg(pinned.word_probe - uniform.word_probe).arg(shift / segs)));
+        const auto total_with = [&](double weight) {
+            at::NoGradGuard no_grad;
+            m.word_probe_weight = weight;
+            LossBreakdown b;
+            training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
+            m.word_probe_weight = 1.5;
+            return b;
+        };
+        const LossBreakdown off = total_with(0.0), on = total_with(1.5);
+        QCOMPARE(off.word_probe, 0.0);
+        QVERIFY(std::abs((on.total - off.total) - 1.5 * on.word_probe) < 1e-3 * on.total);
+        trainer.save();
+        QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/word_probe.safetensors"));
+        TrainerOptions again = small_options(dir.path());
+        again.resume = true;
+        Trainer resumed(again);
+        QCOMPARE(resumed.model().word_probe_weight, 1.5);
+        QVERIFY(at::equal(resumed.model().word_probe->bias, m.word_probe->bias));
+    }
+
     // The grounding term enters the total with its weight; the probe is not in the model file.
     void grounding_probe_loss_and_file() {
         QTemporaryDir dir;
@@ -320,6 +433,135 @@ private slots:
         // Without a position grid there is no patch probe to give the squares to.
         QVERIFY_THROWS_EXCEPTION(Error,
                                  TrainingModel::create(m.config, 1, at::Device(at::kCPU), 0, true));
+    }
+
+    // The size probe's target: log2 of the box area over 1/25 of the frame; degenerate sides
+    // are floored at one pixel of 4096.
+    void size_probe_targets() {
+        QCOMPARE(size_probe_target({0.5F, 0.5F, 0.2F, 0.2F}), 0.0F);
+        QVERIFY(std::abs(size_probe_target({0.1F, 0.9F, 0.4F, 0.2F}) - 1.0F) < 1e-6F);
+        QVERIFY(std::abs(size_probe_target({0.5F, 0.5F, 0.1F, 0.1F}) + 2.0F) < 1e-6F);
+        const float floor = std::log2(25.0F / 4096.0F / 4096.0F);
+        QVERIFY(std::abs(size_probe_target({0.5F, 0.5F, 0.0F, -1.0F}) - floor) < 1e-4F);
+    }
+
+    // The size probes: one output on the decoder's query features and one on the <seg> tokens'
+    // halves, only when their weight is above 0. The query term (every decoder layer's matched
+    // query of every target, against size_probe_target of the target's box) and the token term
+    // (the mean over the halves of every <seg>, each against the object it names) enter the
+    // total with that weight, reach the segmentator and the LLM, are saved beside the run and
+    // are kept on resume.
+    void size_probe() {
+        QTemporaryDir plain_dir;
+        Trainer plain(small_options(plain_dir.path()));
+        QVERIFY(!plain.model().size_probe);
+        QVERIFY(!plain.model().seg_size_probe);
+        QCOMPARE(plain.model().probes().size(), size_t{2});
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.size_probe_weight = 2.0;
+        Trainer trainer(o);
+        TrainingModel& m = trainer.model();
+        QVERIFY(m.size_probe);
+        QCOMPARE(m.size_probe_weight, 2.0);
+        QCOMPARE(m.size_probe->weight.size(0), std::int64_t{1});
+        QCOMPARE(m.seg_size_probe->weight.size(0), std::int64_t{1});
+        QCOMPARE(m.probes().size(), size_t{4});
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        LossBreakdown bd;
+        training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
+        QVERIFY(std::isfinite(bd.size_probe) && bd.size_probe > 0.0);
+        QVERIFY(std::isfinite(bd.seg_size_probe) && bd.seg_size_probe > 0.0);
+        QVERIFY(m.size_probe->weight.grad().abs().sum().item<double>() > 0.0);
+        QVERIFY(m.seg_size_probe->weight.grad().abs().sum().item<double>() > 0.0);
+        bool llm_grad = false;
+        for (const auto& p : m.root->named_parameters(true)) {
+            if (p.key().rfind("model.layers.", 0) == 0 && p.value().grad().defined()) {
+                llm_grad = llm_grad || p.value().grad().abs().sum().item<double>() > 0;
+            }
+        }
+        QVERIFY(llm_grad);
+        bool decoder_grad = false;
+        for (const auto& p : m.segmentator->named_parameters(true)) {
+            if (p.value().grad().defined()) {
+                decoder_grad = decoder_grad || p.value().grad().abs().sum().item<double>() > 0;
+            }
+        }
+        QVERIFY(decoder_grad);
+        // The term enters the total with its weight.
+        const auto loss_with = [&](double weight) {
+            at::NoGradGuard no_grad;
+            m.size_probe_weight = weight;
+            LossBreakdown b;
+            training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
+            m.size_probe_weight = 2.0;
+            return b;
+        };
+        const LossBreakdown off = loss_with(0.0), twice = loss_with(2.0);
+        QCOMPARE(off.size_probe, 0.0);
+        QCOMPARE(off.seg_size_probe, 0.0);
+        QVERIFY(std::abs((twice.total - off.total) -
+                         2.0 * (twice.size_probe + twice.seg_size_probe)) < 1e-3 * twice.total);
+        // The targets, exactly: with the probe's output pinned at +-b (zero weight, bias b) the
+        // term is sum |b -+ t| / n, so the two differ by 2 sum(t) / n and their sum says how many
+        // rows were probed (every decoder layer repeats each target).
+        double target_sum = 0, half_sum = 0;
+        int named = 0, halves = 0;
+        for (const TrainingSample& sample : batch) {
+            for (const SegSample& sg : sample.segs) {
+                half_sum += size_probe_target(sg.target.box) +
+                            (sg.has_reference ? size_probe_target(sg.reference.box) : 0.0F);
+                halves += sg.has_reference ? 2 : 1;
+                if (!sg.supervised) {
+                    continue;
+                }
+                if (sg.has_reference) {
+                    target_sum += size_probe_target(sg.reference.box);
+                    ++named;
+                }
+                target_sum += size_probe_target(sg.target.box);
+                ++named;
+            }
+        }
+        QVERIFY(named > 0);
+        QCOMPARE(bd.targets, named);
+        const auto loss_with_bias = [&](double bias) {
+            at::NoGradGuard no_grad;
+            for (const torch::nn::Linear& probe : {m.size_probe, m.seg_size_probe}) {
+                probe->weight.zero_();
+                probe->bias.fill_(bias);
+            }
+            LossBreakdown b;
+            training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
+            return b;
+        };
+        const LossBreakdown pinned_high = loss_with_bias(100.0),
+                            pinned_low = loss_with_bias(-100.0);
+        // The token term is a mean over the halves: it differs by 2 mean(t).
+        QVERIFY2(std::abs((pinned_low.seg_size_probe - pinned_high.seg_size_probe) / 2.0 -
+                          half_sum / halves) < 1e-3,
+                 qPrintable(QString("%1 vs %2")
+                                .arg((pinned_low.seg_size_probe - pinned_high.seg_size_probe) / 2.0)
+                                .arg(half_sum / halves)));
+        const double high = pinned_high.size_probe, low = pinned_low.size_probe;
+        const double rows = (high + low) / 2.0 * named / 100.0;
+        const double layers = rows / named;
+        QVERIFY2(layers >= 1.0 && std::abs(layers - std::round(layers)) < 1e-3,
+                 qPrintable(QString::number(layers)));
+        QVERIFY2(std::abs((low - high) / 2.0 * named - std::round(layers) * target_sum) <
+                     1e-3 * std::max(1.0, std::abs(target_sum)),
+                 qPrintable(QString("%1 vs %2")
+                                .arg((low - high) / 2.0 * named)
+                                .arg(std::round(layers) * target_sum)));
+        trainer.save();
+        QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/size_probe.safetensors"));
+        QVERIFY(std::filesystem::exists(dir.path().toStdString() + "/seg_size_probe.safetensors"));
+        TrainerOptions again = small_options(dir.path());
+        again.resume = true;  // weight 0 given: the run's 2 wins
+        Trainer resumed(again);
+        QCOMPARE(resumed.model().size_probe_weight, 2.0);
+        QVERIFY(at::equal(resumed.model().size_probe->bias, m.size_probe->bias));
+        QVERIFY(at::equal(resumed.model().seg_size_probe->bias, m.seg_size_probe->bias));
     }
 
     // The image rows an instance covers: a 128 px scene seen at 64 px in an 8 x 8 grid (16 source
