@@ -62,7 +62,10 @@ int run_probe_position(const std::vector<std::string>& argv) {
             "(mm_projector of them) and the LLM's last hidden states at those rows -> the patch\n"
             "centre; the hidden state before each <seg> -> the centre of the answer, per round\n"
             "kind, and in the rounds that name an instance [k] -> the centre of [k] and -> the\n"
-            "answer's centre minus [k]'s. The read-outs are fitted on the even conversations and\n"
+            "answer's centre minus [k]'s; and the same state -> the word that picks among\n"
+            "candidates with what it picks (large/small and the answer's size, nearest/farthest\n"
+            "and its distance from [k], left/right/above/below as a direction). The read-outs\n"
+            "are fitted on the even conversations and\n"
             "scored (R^2 of x and y, 1 = exact, 0 = no better than the mean) on the odd ones.\n"
             "Reads the model folder's config.json, model.safetensors and tokenizer.model.\n\n"
             "Options:\n%s",
@@ -126,10 +129,10 @@ int run_probe_position(const std::vector<std::string>& argv) {
         static_cast<unsigned long long>(options.seed),
         options.mixed_sizes ? "mixed sizes" : "128x128", options.max_rounds,
         static_cast<long long>(report.rounds), options.mask_memory ? "on" : "off");
-    std::printf("%-18s %-14s %-20s %7s %7s %7s %7s\n", "features", "target", "scored rows", "fit",
+    std::printf("%-18s %-15s %-20s %7s %7s %7s %7s\n", "features", "target", "scored rows", "fit",
                 "scored", "R2 x", "R2 y");
     for (const train::PositionFit& f : report.fits) {
-        std::printf("%-18s %-14s %-20s %7lld %7lld  %s  %s\n", f.features.c_str(), f.target.c_str(),
+        std::printf("%-18s %-15s %-20s %7lld %7lld  %s  %s\n", f.features.c_str(), f.target.c_str(),
                     f.subset.c_str(), static_cast<long long>(f.fit_rows),
                     static_cast<long long>(f.scored_rows), r2_text(f.r2_x).c_str(),
                     r2_text(f.r2_y).c_str());

@@ -8,8 +8,10 @@
 #include <ATen/ATen.h>
 #include <torch/types.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 #include <utility>
 
 namespace segllm::train {
@@ -186,6 +188,7 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
     co.max_rounds = options.max_rounds;
 
     Collected clip, rows, llm_rows, seg, seg_ref, seg_offset;
+    Collected size_words, distance_words, side_words;  // the words that pick among candidates
     Looks answer_looks, reference_looks;
     PositionProbeReport report;
     for (int begin = 0; begin < options.conversations; begin += options.batch) {
@@ -251,6 +254,30 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
                                     sg.target.box[1] - sg.reference.box[1]},
                                    fit_rows, kind);
                 }
+                const at::Tensor state = f.out.hidden_states[i][sg.position - 1].unsqueeze(0);
+                const synth::Form form = round.spec.form;
+                if (form == synth::Form::size) {
+                    size_words.add(state,
+                                   {round.spec.size == synth::SizeWord::large ? 1.0F : -1.0F,
+                                    size_probe_target(sg.target.box)},
+                                   fit_rows, "size rounds");
+                } else if ((form == synth::Form::nearest || form == synth::Form::farthest) &&
+                           sg.has_reference) {
+                    distance_words.add(state,
+                                       {form == synth::Form::farthest ? 1.0F : -1.0F,
+                                        std::hypot(sg.target.box[0] - sg.reference.box[0],
+                                                   sg.target.box[1] - sg.reference.box[1])},
+                                       fit_rows, "near/far rounds");
+                } else if (form == synth::Form::left_of || form == synth::Form::right_of ||
+                           form == synth::Form::above || form == synth::Form::below) {
+                    const float across = form == synth::Form::right_of  ? 1.0F
+                                         : form == synth::Form::left_of ? -1.0F
+                                                                        : 0.0F;
+                    const float down = form == synth::Form::below   ? 1.0F
+                                       : form == synth::Form::above ? -1.0F
+                                                                    : 0.0F;
+                    side_words.add(state, {across, down}, fit_rows, "side rounds");
+                }
                 ++report.rounds;
             }
         }
@@ -283,6 +310,19 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
                       &report.fits);
         fit_and_score(seg_offset, "<seg> state", "answer - [k]", relational, options.ridge,
                       &report.fits);
+    }
+    // Does the state carry the words that choose among objects of one description? Each is
+    // reported when both halves have at least two rows of its rounds.
+    const std::tuple<const Collected*, const char*, const char*> words[] = {
+        {&size_words, "large / area", "size rounds"},
+        {&distance_words, "far / distance", "near/far rounds"},
+        {&side_words, "right / below", "side rounds"}};
+    for (const auto& [c, target, subset] : words) {
+        const auto fitting = std::count(c->fit.begin(), c->fit.end(), std::uint8_t{1});
+        const auto scoring = static_cast<std::int64_t>(c->fit.size()) - fitting;
+        if (fitting >= 2 && scoring >= 2) {
+            fit_and_score(*c, "<seg> state", target, {subset}, options.ridge, &report.fits);
+        }
     }
     return report;
 }

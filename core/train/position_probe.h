@@ -7,7 +7,11 @@
 //   - the hidden state before each <seg> (what the 8 language tokens are made from) -> the centre
 //     of the object the round asks for, reported per relation type; in the rounds that name an
 //     instance [k], also -> the centre of [k] and -> the answer's centre minus [k]'s (does the
-//     state know where [k] lies, and which way and how far the answer lies from it?).
+//     state know where [k] lies, and which way and how far the answer lies from it?);
+//   - the same state -> the word that picks among candidates and what it picks: in "the large /
+//     small red circle" rounds, +-1 for the word and the answer's size (size_probe_target); in
+//     "nearest to / farthest from [k]", +-1 and the answer's distance from [k]; in "left of /
+//     right of / above / below [k]", the word as (-1, 0), (1, 0), (0, -1) and (0, 1).
 // Each read-out is a ridge regression fitted on the conversations of even index and scored
 // (R^2 of x and of y) on the odd ones, so that a read-out cannot memorise the scenes it is
 // scored on. R^2 near 1: the features say where; near 0 or below: they do not (a linear read-out
@@ -38,8 +42,12 @@ struct PositionProbeOptions {
 // One read-out: features -> (x, y), both normalised to 0..1 of their frame.
 struct PositionFit {
     std::string features;  // "clip patches", "image rows", "llm at image rows", "<seg> state"
-    std::string target;    // "patch centre", "answer centre", "[k] centre" or "answer - [k]"
-    std::string subset;    // the rows scored: "all", or a relation type for the <seg> state
+    // "patch centre", "answer centre", "[k] centre", "answer - [k]", or for the words (x, y):
+    // "large / area", "far / distance", "right / below"
+    std::string target;
+    // the rows scored: "all", a relation type for the <seg> state, or for the words "size
+    // rounds", "near/far rounds", "side rounds"
+    std::string subset;
     std::int64_t fit_rows = 0;
     std::int64_t scored_rows = 0;
     double r2_x = 0, r2_y = 0;

@@ -9,6 +9,8 @@
 #include "core/common/error.h"
 #include "core/common/runtime.h"
 #include "core/model/config.h"
+#include "core/synth/conversation.h"
+#include "core/synth/random.h"
 #include "core/text/tokenizer.h"
 #include "core/train/position_probe.h"
 #include "core/train/trainer.h"
@@ -19,7 +21,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace segllm;
@@ -121,8 +125,15 @@ private slots:
         QCOMPARE(r.conversations, std::int64_t(10));
         QVERIFY(r.rounds >= 10 && r.rounds <= 30);
         // 3 patch read-outs, the <seg> state -> answer centre per subset (7), and for the rounds
-        // with a reference the <seg> state -> [k]'s centre and -> answer minus [k] (5 each).
-        QCOMPARE(r.fits.size(), size_t(3 + 7 + 5 + 5));
+        // with a reference the <seg> state -> [k]'s centre and -> answer minus [k] (5 each);
+        // then the word read-outs, each only when both halves have two rows of its rounds.
+        const auto word_fit = [](const PositionFit& f) {
+            return f.target == "large / area" || f.target == "far / distance" ||
+                   f.target == "right / below";
+        };
+        const auto words = std::count_if(r.fits.begin(), r.fits.end(), word_fit);
+        QCOMPARE(r.fits.size() - static_cast<size_t>(words), size_t(3 + 7 + 5 + 5));
+        QVERIFY(std::all_of(r.fits.end() - words, r.fits.end(), word_fit));
         const std::int64_t patches = trainer.model().config.vision.num_patches();
         for (const char* features : {"clip patches", "image rows", "llm at image rows"}) {
             const PositionFit* f = find_fit(r, features, "all");
@@ -186,6 +197,63 @@ private slots:
                 QCOMPARE(again.fits[i].r2_x, r.fits[i].r2_x);
                 QCOMPARE(again.fits[i].r2_y, r.fits[i].r2_y);
             }
+        }
+    }
+
+    // The word read-outs: one row per round of their forms, in the conversations the probe
+    // draws (regenerated here from the same seeds), fitted on the even ones.
+    void probe_word_read_outs() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        Trainer trainer(small_trainer_options(dir.path(), 3, 1));
+        PositionProbeOptions o;
+        o.conversations = 60;
+        o.max_rounds = 8;
+        o.batch = 8;
+        const PositionProbeReport r = probe_positions(trainer.model(), trainer.tokenizer(), o);
+        const SampleOptions so = sample_options_for(trainer.model().config, true, false);
+        synth::ConversationOptions co;
+        co.min_rounds = 1;
+        co.max_rounds = o.max_rounds;
+        std::map<std::string, std::pair<std::int64_t, std::int64_t>> want;  // fit, scored
+        for (int i = 0; i < o.conversations; ++i) {
+            const synth::Conversation c = draw_conversation(
+                synth::mix_seed(o.seed, static_cast<std::uint64_t>(i)), 0.0, co, so.hipie_side);
+            for (const synth::Round& round : c.rounds) {
+                std::string target;
+                switch (round.spec.form) {
+                    case synth::Form::size:
+                        target = "large / area";
+                        break;
+                    case synth::Form::nearest:
+                    case synth::Form::farthest:
+                        target = "far / distance";
+                        break;
+                    case synth::Form::left_of:
+                    case synth::Form::right_of:
+                    case synth::Form::above:
+                    case synth::Form::below:
+                        target = "right / below";
+                        break;
+                    default:
+                        continue;
+                }
+                auto& [fit, scored] = want[target];
+                (i % 2 == 0 ? fit : scored) += 1;
+            }
+        }
+        QVERIFY(want.count("right / below") == 1);  // 60 conversations hold side rounds
+        for (const auto& [target, rows] : want) {
+            const auto it = std::find_if(r.fits.begin(), r.fits.end(),
+                                         [&](const PositionFit& f) { return f.target == target; });
+            if (rows.first < 2 || rows.second < 2) {
+                QVERIFY2(it == r.fits.end(), target.c_str());
+                continue;
+            }
+            QVERIFY2(it != r.fits.end(), target.c_str());
+            QCOMPARE(it->features, std::string("<seg> state"));
+            QCOMPARE(it->fit_rows, rows.first);
+            QCOMPARE(it->scored_rows, rows.second);
         }
     }
 
