@@ -694,6 +694,12 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                     gt.push_back(hipie_target(sg->reference, 0, half, dev));
                 }
                 gt.push_back(hipie_target(sg->target, half, lang, dev));
+                // The objects the targets name, in the targets' order (for the query probes).
+                std::vector<const FrameTarget*> named;
+                if (sg->has_reference) {
+                    named.push_back(&sg->reference);
+                }
+                named.push_back(&sg->target);
                 const hipie::HipieTrainOutput& tr = decoded[d];
                 for (const hipie::HipieLayerOutputs& layer : tr.layers) {
                     HipieLayerPrediction pred;
@@ -705,11 +711,6 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                     const std::vector<std::int64_t> matched = match_queries(pred, gt, w);
                     layers = layers + layer_loss(pred, gt, matched, w);
                     if (grounding_weight > 0 && m.query_probe) {
-                        std::vector<const FrameTarget*> named;
-                        if (sg->has_reference) {
-                            named.push_back(&sg->reference);
-                        }
-                        named.push_back(&sg->target);
                         for (size_t j = 0; j < named.size(); ++j) {
                             probe_rows.push_back(layer.query_features[matched[j]]);
                             probe_colours.push_back(named[j]->colour);
@@ -719,11 +720,6 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                         }
                     }
                     if (m.size_probe && m.size_probe_weight > 0) {
-                        std::vector<const FrameTarget*> named;
-                        if (sg->has_reference) {
-                            named.push_back(&sg->reference);
-                        }
-                        named.push_back(&sg->target);
                         for (size_t j = 0; j < named.size(); ++j) {
                             size_rows.push_back(layer.query_features[matched[j]]);
                             size_targets.push_back(size_probe_target(named[j]->box));
@@ -775,25 +771,33 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             bd.select_pair = layers.select_pair.item<double>() / n;
             bd.proposal = proposals.weighted(w).item<double>() / n;
         }
-        if (grounding_weight > 0 && m.grounding_probe) {
-            // Each half of the language tokens -> box, colour and kind of the object it names.
-            std::vector<at::Tensor> halves;
-            std::vector<float> half_boxes;
-            std::vector<std::int64_t> colours, kinds, cells;
-            const auto add = [&](const at::Tensor& tk, const FrameTarget& ft) {
-                halves.push_back(tk.mean(0));
-                half_boxes.insert(half_boxes.end(), ft.box.begin(), ft.box.end());
-                colours.push_back(ft.colour);
-                kinds.push_back(ft.kind);
-                cells.push_back(position_cell(ft.box[0], ft.box[1], m.probe_cells));
-            };
+        const bool grounding_on = grounding_weight > 0 && m.grounding_probe;
+        const bool seg_size_on = m.seg_size_probe && m.size_probe_weight > 0;
+        // The mean of each half of the language tokens and the object it names (the probes on
+        // the <seg> tokens).
+        std::vector<at::Tensor> halves;
+        std::vector<const FrameTarget*> half_objects;
+        if (grounding_on || seg_size_on) {
             for (size_t k = 0; k < segs.size(); ++k) {
                 const SegSample& sg = *segs[k].second;
                 const at::Tensor tk = tokens[static_cast<std::int64_t>(k)];
                 if (sg.has_reference) {
-                    add(tk.narrow(0, 0, half), sg.reference);
+                    halves.push_back(tk.narrow(0, 0, half).mean(0));
+                    half_objects.push_back(&sg.reference);
                 }
-                add(tk.narrow(0, half, lang - half), sg.target);
+                halves.push_back(tk.narrow(0, half, lang - half).mean(0));
+                half_objects.push_back(&sg.target);
+            }
+        }
+        if (grounding_on) {
+            // Each half of the language tokens -> box, colour and kind of the object it names.
+            std::vector<float> half_boxes;
+            std::vector<std::int64_t> colours, kinds, cells;
+            for (const FrameTarget* ft : half_objects) {
+                half_boxes.insert(half_boxes.end(), ft->box.begin(), ft->box.end());
+                colours.push_back(ft->colour);
+                kinds.push_back(ft->kind);
+                cells.push_back(position_cell(ft->box[0], ft->box[1], m.probe_cells));
             }
             const auto g = static_cast<std::int64_t>(halves.size());
             const at::Tensor out_probe = m.grounding_probe->forward(at::stack(halves, 0));
@@ -841,19 +845,11 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             bd.probe_colour_accuracy = accuracy(4, kProbeColours, colours);
             bd.probe_kind_accuracy = accuracy(4 + kProbeColours, kProbeKinds, kinds);
         }
-        if (m.seg_size_probe && m.size_probe_weight > 0) {
+        if (seg_size_on) {
             // How large the object each half of the language tokens names is, by L1.
-            std::vector<at::Tensor> halves;
             std::vector<float> sizes;
-            for (size_t k = 0; k < segs.size(); ++k) {
-                const SegSample& sg = *segs[k].second;
-                const at::Tensor tk = tokens[static_cast<std::int64_t>(k)];
-                if (sg.has_reference) {
-                    halves.push_back(tk.narrow(0, 0, half).mean(0));
-                    sizes.push_back(size_probe_target(sg.reference.box));
-                }
-                halves.push_back(tk.narrow(0, half, lang - half).mean(0));
-                sizes.push_back(size_probe_target(sg.target.box));
+            for (const FrameTarget* ft : half_objects) {
+                sizes.push_back(size_probe_target(ft->box));
             }
             const at::Tensor predicted = m.seg_size_probe->forward(at::stack(halves, 0)).squeeze(1);
             const at::Tensor seg_size = (predicted - on(at::tensor(sizes), dev)).abs().mean();
