@@ -147,6 +147,16 @@ long long positive(const Args& args, const std::string& name, long long max) {
     return v;
 }
 
+// A loss weight: 0 or more (NaN refused).
+double weight(const Args& args, const std::string& name) {
+    const double v = args.number(name);
+    if (!(v >= 0)) {
+        throw Error("option '--" + name + "' expects a weight of 0 or more, got " +
+                    args.value(name));
+    }
+    return v;
+}
+
 }  // namespace
 
 int run_train(const std::vector<std::string>& argv) {
@@ -188,51 +198,25 @@ int run_train(const std::vector<std::string>& argv) {
     }
     options.save_every = save_every;
     options.mask_memory = !args.flag("no-mask-memory");
-    options.grounding_weight = args.number("grounding");
-    if (!(options.grounding_weight >= 0)) {
-        throw Error("option '--grounding' expects a weight of 0 or more, got " +
-                    args.value("grounding"));
-    }
-    options.select_weight = args.number("select");
-    if (!(options.select_weight >= 0)) {
-        throw Error("option '--select' expects a weight of 0 or more, got " + args.value("select"));
-    }
-    options.select_pair_weight = args.number("select-pair");
-    if (!(options.select_pair_weight >= 0)) {
-        throw Error("option '--select-pair' expects a weight of 0 or more, got " +
-                    args.value("select-pair"));
-    }
+    options.grounding_weight = weight(args, "grounding");
+    options.select_weight = weight(args, "select");
+    options.select_pair_weight = weight(args, "select-pair");
     const long long cells = args.integer("probe-cells");
     if (cells < 0 || cells > train::kMaxProbeCells) {
         throw Error("option '--probe-cells' expects a grid side of 0.." +
                     std::to_string(train::kMaxProbeCells) + ", got " + args.value("probe-cells"));
     }
     options.probe_cells = static_cast<int>(cells);
-    options.patch_probe_weight = args.number("patch-probe");
+    options.patch_probe_weight = weight(args, "patch-probe");
     options.patch_squares = args.flag("patch-squares");
     if (options.patch_squares && options.probe_cells == 0 && !args.flag("resume")) {
         throw Error(
             "option '--patch-squares' needs --probe-cells above 0 (the patch probe "
             "exists only with a position grid)");
     }
-    if (!(options.patch_probe_weight >= 0)) {
-        throw Error("option '--patch-probe' expects a weight of 0 or more, got " +
-                    args.value("patch-probe"));
-    }
-    options.size_probe_weight = args.number("size-probe");
-    if (!(options.size_probe_weight >= 0)) {
-        throw Error("option '--size-probe' expects a weight of 0 or more, got " +
-                    args.value("size-probe"));
-    }
-    options.word_probe_weight = args.number("word-probe");
-    if (!(options.word_probe_weight >= 0)) {
-        throw Error("option '--word-probe' expects a weight of 0 or more, got " +
-                    args.value("word-probe"));
-    }
-    options.attend_weight = args.number("attend");
-    if (!(options.attend_weight >= 0)) {
-        throw Error("option '--attend' expects a weight of 0 or more, got " + args.value("attend"));
-    }
+    options.size_probe_weight = weight(args, "size-probe");
+    options.word_probe_weight = weight(args, "word-probe");
+    options.attend_weight = weight(args, "attend");
     const long long attend_layer = args.integer("attend-layer");
     if (attend_layer < -1 || attend_layer > 1000) {
         throw Error("option '--attend-layer' expects a decoder layer of 0 or more (or -1), got " +

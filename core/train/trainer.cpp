@@ -658,10 +658,12 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             const at::TensorOptions f32 = at::TensorOptions().dtype(at::kFloat).device(dev);
             HipieLossTerms layers = HipieLossTerms::zeros(f32);
             HipieLossTerms proposals = HipieLossTerms::zeros(f32);
-            std::vector<at::Tensor> probe_rows;
-            std::vector<std::int64_t> probe_colours, probe_kinds, probe_cells;
-            std::vector<at::Tensor> size_rows;
-            std::vector<float> size_targets;
+            // For the query probes: each matched query's features (every decoder layer) and
+            // the object its target names.
+            const bool query_probe_on = grounding_weight > 0 && m.query_probe;
+            const bool size_probe_on = m.size_probe && m.size_probe_weight > 0;
+            std::vector<at::Tensor> matched_rows;
+            std::vector<const FrameTarget*> matched_objects;
             // Every supervised <seg> of the batch in one batched decode; each image is encoded
             // once (std::map keeps the addresses of its elements).
             std::map<std::int64_t, hipie::HipieImageFeatures> features;
@@ -710,30 +712,29 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                                                    layer.query_features, layer.mask_reference);
                     const std::vector<std::int64_t> matched = match_queries(pred, gt, w);
                     layers = layers + layer_loss(pred, gt, matched, w);
-                    if (grounding_weight > 0 && m.query_probe) {
+                    if (query_probe_on || size_probe_on) {
                         for (size_t j = 0; j < named.size(); ++j) {
-                            probe_rows.push_back(layer.query_features[matched[j]]);
-                            probe_colours.push_back(named[j]->colour);
-                            probe_kinds.push_back(named[j]->kind);
-                            probe_cells.push_back(
-                                position_cell(named[j]->box[0], named[j]->box[1], m.probe_cells));
-                        }
-                    }
-                    if (m.size_probe && m.size_probe_weight > 0) {
-                        for (size_t j = 0; j < named.size(); ++j) {
-                            size_rows.push_back(layer.query_features[matched[j]]);
-                            size_targets.push_back(size_probe_target(named[j]->box));
+                            matched_rows.push_back(layer.query_features[matched[j]]);
+                            matched_objects.push_back(named[j]);
                         }
                     }
                 }
                 proposals = proposals + proposal_loss(tr.proposal_logits, tr.proposal_boxes, gt, w);
             }
             total = total + (layers.weighted(w) + proposals.weighted(w)) / n;
-            if (!probe_rows.empty()) {
+            const at::Tensor matched_features =
+                matched_rows.empty() ? at::Tensor() : at::stack(matched_rows, 0);
+            if (query_probe_on && matched_features.defined()) {
                 // Colour and kind of each matched query's object (every decoder layer), by
                 // cross-entropy (-1: unknown, ignored), per target like the HIPIE terms.
+                std::vector<std::int64_t> probe_colours, probe_kinds, probe_cells;
+                for (const FrameTarget* ft : matched_objects) {
+                    probe_colours.push_back(ft->colour);
+                    probe_kinds.push_back(ft->kind);
+                    probe_cells.push_back(position_cell(ft->box[0], ft->box[1], m.probe_cells));
+                }
                 const auto longs = at::TensorOptions().dtype(at::kLong);
-                const at::Tensor logits = m.query_probe->forward(at::stack(probe_rows, 0));
+                const at::Tensor logits = m.query_probe->forward(matched_features);
                 at::Tensor ce = at::cross_entropy_loss(logits.narrow(1, 0, kProbeColours),
                                                        on(at::tensor(probe_colours, longs), dev),
                                                        {}, at::Reduction::Sum, -1) +
@@ -752,10 +753,13 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                 total = total + grounding_weight * query_probe;
                 bd.query_probe = query_probe.item<double>();
             }
-            if (!size_rows.empty()) {
+            if (size_probe_on && matched_features.defined()) {
                 // How large each matched query's object is (every decoder layer), by L1.
-                const at::Tensor predicted =
-                    m.size_probe->forward(at::stack(size_rows, 0)).squeeze(1);
+                std::vector<float> size_targets;
+                for (const FrameTarget* ft : matched_objects) {
+                    size_targets.push_back(size_probe_target(ft->box));
+                }
+                const at::Tensor predicted = m.size_probe->forward(matched_features).squeeze(1);
                 const at::Tensor size_probe =
                     (predicted - on(at::tensor(size_targets), dev)).abs().sum() / n;
                 total = total + m.size_probe_weight * size_probe;

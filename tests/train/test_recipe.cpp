@@ -50,6 +50,31 @@ std::pair<std::int64_t, std::int64_t> label_at(const synth::Scene& s, int x, int
     return out;
 }
 
+// Whether the last backward left a non-zero gradient on a parameter of `module` whose name starts
+// with `prefix` ("" for any).
+bool gradient_reaches(const torch::nn::Module& module, const std::string& prefix) {
+    for (const auto& p : module.named_parameters(true)) {
+        if (p.key().rfind(prefix, 0) == 0 && p.value().grad().defined() &&
+            p.value().grad().abs().sum().item<double>() > 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The loss breakdown of `batch` (no gradients) with `weight`, a weight of the model, set to
+// `value` for the call and restored after it.
+LossBreakdown loss_at_weight(TrainingModel& m, const std::vector<TrainingSample>& batch,
+                             double& weight, double value) {
+    at::NoGradGuard no_grad;
+    const double kept = weight;
+    weight = value;
+    LossBreakdown b;
+    training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
+    weight = kept;
+    return b;
+}
+
 }  // namespace
 
 class TestRecipe : public QObject {
@@ -226,13 +251,7 @@ private slots:
         LossBreakdown bd;
         training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
         QVERIFY(std::isfinite(bd.word_probe) && bd.word_probe > 0.0);
-        bool llm_grad = false;
-        for (const auto& p : m.root->named_parameters(true)) {
-            if (p.key().rfind("model.layers.", 0) == 0 && p.value().grad().defined()) {
-                llm_grad = llm_grad || p.value().grad().abs().sum().item<double>() > 0;
-            }
-        }
-        QVERIFY(llm_grad);
+        QVERIFY(gradient_reaches(*m.root, "model.layers."));
         // The term, exactly: with the probe's weights and biases zero every group's logits are
         // equal, so each cross-entropy is log(classes of the group); with a bias of 30 on form 0
         // alone, a round of form 0 costs about 0 and every other round about 30.
@@ -266,15 +285,8 @@ private slots:
             std::abs((pinned.word_probe - uniform.word_probe) - shift / segs) < 1e-3,
             qPrintable(
                 QString("%1 vs %2").arg(pinned.word_probe - uniform.word_probe).arg(shift / segs)));
-        const auto total_with = [&](double weight) {
-            at::NoGradGuard no_grad;
-            m.word_probe_weight = weight;
-            LossBreakdown b;
-            training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
-            m.word_probe_weight = 1.5;
-            return b;
-        };
-        const LossBreakdown off = total_with(0.0), on = total_with(1.5);
+        const LossBreakdown off = loss_at_weight(m, batch, m.word_probe_weight, 0.0);
+        const LossBreakdown on = loss_at_weight(m, batch, m.word_probe_weight, 1.5);
         QCOMPARE(off.word_probe, 0.0);
         QVERIFY(std::abs((on.total - off.total) - 1.5 * on.word_probe) < 1e-3 * on.total);
         trainer.save();
@@ -347,13 +359,7 @@ private slots:
         QVERIFY(std::isfinite(bd.total));
         // The patch probe (where each image row's patch lies) only exists with a grid; its term
         // enters the total with grounding weight x patch_probe_weight.
-        LossBreakdown bd1;
-        m.patch_probe_weight = 1.0;
-        {
-            at::NoGradGuard no_grad;
-            training_loss(m, batch, HipieLossWeights{}, &bd1, 1.0);
-        }
-        m.patch_probe_weight = 3.0;
+        const LossBreakdown bd1 = loss_at_weight(m, batch, m.patch_probe_weight, 1.0);
         QVERIFY(std::abs((bd.total - bd1.total) - 2.0 * bd.patch_probe) < 1e-3 * bd.total);
         QVERIFY(!plain_trainer.model().patch_probe);
         QVERIFY(m.patch_probe);
@@ -361,13 +367,7 @@ private slots:
         QVERIFY(bd.patch_probe > 0.0);
         QCOMPARE(m.probes().size(), size_t{3});
         // It reaches the projector (the CLIP tower may be frozen; the projector never is).
-        bool projector_grad = false;
-        for (const auto& p : m.root->named_parameters(true)) {
-            if (p.key().rfind("model.mm_projector.", 0) == 0 && p.value().grad().defined()) {
-                projector_grad = projector_grad || p.value().grad().abs().sum().item<double>() > 0;
-            }
-        }
-        QVERIFY(projector_grad);
+        QVERIFY(gradient_reaches(*m.root, "model.mm_projector."));
         for (const torch::nn::Linear& probe : {m.grounding_probe, m.query_probe, m.patch_probe}) {
             const at::Tensor cell_rows =
                 probe->weight.grad().narrow(0, probe->weight.size(0) - 9, 9);
@@ -474,30 +474,11 @@ private slots:
         QVERIFY(std::isfinite(bd.seg_size_probe) && bd.seg_size_probe > 0.0);
         QVERIFY(m.size_probe->weight.grad().abs().sum().item<double>() > 0.0);
         QVERIFY(m.seg_size_probe->weight.grad().abs().sum().item<double>() > 0.0);
-        bool llm_grad = false;
-        for (const auto& p : m.root->named_parameters(true)) {
-            if (p.key().rfind("model.layers.", 0) == 0 && p.value().grad().defined()) {
-                llm_grad = llm_grad || p.value().grad().abs().sum().item<double>() > 0;
-            }
-        }
-        QVERIFY(llm_grad);
-        bool decoder_grad = false;
-        for (const auto& p : m.segmentator->named_parameters(true)) {
-            if (p.value().grad().defined()) {
-                decoder_grad = decoder_grad || p.value().grad().abs().sum().item<double>() > 0;
-            }
-        }
-        QVERIFY(decoder_grad);
+        QVERIFY(gradient_reaches(*m.root, "model.layers."));
+        QVERIFY(gradient_reaches(*m.segmentator, ""));
         // The term enters the total with its weight.
-        const auto loss_with = [&](double weight) {
-            at::NoGradGuard no_grad;
-            m.size_probe_weight = weight;
-            LossBreakdown b;
-            training_loss(m, batch, HipieLossWeights{}, &b, 1.0);
-            m.size_probe_weight = 2.0;
-            return b;
-        };
-        const LossBreakdown off = loss_with(0.0), twice = loss_with(2.0);
+        const LossBreakdown off = loss_at_weight(m, batch, m.size_probe_weight, 0.0);
+        const LossBreakdown twice = loss_at_weight(m, batch, m.size_probe_weight, 2.0);
         QCOMPARE(off.size_probe, 0.0);
         QCOMPARE(off.seg_size_probe, 0.0);
         QVERIFY(std::abs((twice.total - off.total) -
