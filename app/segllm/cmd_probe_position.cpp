@@ -64,8 +64,9 @@ int run_probe_position(const std::vector<std::string>& argv) {
             "kind, and in the rounds that name an instance [k] -> the centre of [k] and -> the\n"
             "answer's centre minus [k]'s; and the same state -> the word that picks among\n"
             "candidates with what it picks (large/small and the answer's size, nearest/farthest\n"
-            "and its distance from [k], left/right/above/below as a direction). The read-outs\n"
-            "are fitted on the even conversations and\n"
+            "and its distance from [k], left/right/above/below as a direction, same colour /\n"
+            "same shape and whether the answer shares [k]'s colour). The read-outs are fitted on\n"
+            "the even conversations and\n"
             "scored (R^2 of x and y, 1 = exact, 0 = no better than the mean) on the odd ones.\n"
             "Reads the model folder's config.json, model.safetensors and tokenizer.model.\n\n"
             "Options:\n%s",

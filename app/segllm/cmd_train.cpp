@@ -37,6 +37,11 @@ const std::vector<OptionSpec>& train_options() {
          "weight of the pair term: on a round with [k], the query of the instance [k] names must "
          "score below the answer's query on the target's tokens (0: off)",
          "0"},
+        {"select-rival", "W",
+         "weight of the rival term: the answer's query must outscore every other object of the "
+         "scene that decoder queries sit on (cross-entropy over objects, not queries; 0: off; "
+         "kept on resume)",
+         "0"},
         {"probe-cells", "G",
          "side of the position grid the training-only probes also classify: the <seg> tokens and "
          "the matched queries name the G x G cell of their object's centre (0: off; 0..8; needs "
@@ -73,6 +78,12 @@ const std::vector<OptionSpec>& train_options() {
          "decoder layer of the head that is asked to look at [k] (-1: --attend-layer; an earlier "
          "layer lets the answer's look start from where [k] is)",
          "-1"},
+        {"attend-word", "W",
+         "weight of the training-only word look: at the state before each <seg>, the last head "
+         "of decoder layer --attend-word-layer is asked to look at the expression's deciding "
+         "word (\"left\", \"colour\", \"large\", ...; 0: off; kept on resume)",
+         "0"},
+        {"attend-word-layer", "L", "decoder layer of the word look (-1: the middle one)", "-1"},
         {"clip-pretrain", "N",
          "steps of CLIP attribute pretraining before training (then the tower is frozen; 0: "
          "none, the tower is trained jointly)",
@@ -157,6 +168,16 @@ double weight(const Args& args, const std::string& name) {
     return v;
 }
 
+// A decoder layer option: 0 or more, or -1 for the default.
+int layer(const Args& args, const std::string& name) {
+    const long long v = args.integer(name);
+    if (v < -1 || v > 1000) {
+        throw Error("option '--" + name + "' expects a decoder layer of 0 or more (or -1), got " +
+                    args.value(name));
+    }
+    return static_cast<int>(v);
+}
+
 }  // namespace
 
 int run_train(const std::vector<std::string>& argv) {
@@ -201,6 +222,7 @@ int run_train(const std::vector<std::string>& argv) {
     options.grounding_weight = weight(args, "grounding");
     options.select_weight = weight(args, "select");
     options.select_pair_weight = weight(args, "select-pair");
+    options.select_rival_weight = weight(args, "select-rival");
     const long long cells = args.integer("probe-cells");
     if (cells < 0 || cells > train::kMaxProbeCells) {
         throw Error("option '--probe-cells' expects a grid side of 0.." +
@@ -217,19 +239,10 @@ int run_train(const std::vector<std::string>& argv) {
     options.size_probe_weight = weight(args, "size-probe");
     options.word_probe_weight = weight(args, "word-probe");
     options.attend_weight = weight(args, "attend");
-    const long long attend_layer = args.integer("attend-layer");
-    if (attend_layer < -1 || attend_layer > 1000) {
-        throw Error("option '--attend-layer' expects a decoder layer of 0 or more (or -1), got " +
-                    args.value("attend-layer"));
-    }
-    options.attend_layer = static_cast<int>(attend_layer);
-    const long long attend_ref_layer = args.integer("attend-ref-layer");
-    if (attend_ref_layer < -1 || attend_ref_layer > 1000) {
-        throw Error(
-            "option '--attend-ref-layer' expects a decoder layer of 0 or more (or -1), got " +
-            args.value("attend-ref-layer"));
-    }
-    options.attend_reference_layer = static_cast<int>(attend_ref_layer);
+    options.attend_layer = layer(args, "attend-layer");
+    options.attend_reference_layer = layer(args, "attend-ref-layer");
+    options.attend_word_weight = weight(args, "attend-word");
+    options.attend_word_layer = layer(args, "attend-word-layer");
     const long long clip_steps = args.integer("clip-pretrain");
     if (clip_steps < 0) {
         throw Error("option '--clip-pretrain' expects 0 or more steps, got " +
@@ -323,7 +336,8 @@ int run_train(const std::vector<std::string>& argv) {
         const double eta = per_step * static_cast<double>(trainer.options().steps - r.step);
         std::fprintf(stderr,
                      "step %lld/%lld  loss %.4f (lm %.4f cls %.4f l1 %.4f giou %.4f mask %.4f "
-                     "dice %.4f select %.4f pair %.4f ground %.4f query %.4f patch %.4f size "
+                     "dice %.4f select %.4f pair %.4f rival %.4f word look %.4f ground %.4f query "
+                     "%.4f patch %.4f size "
                      "%.4f/%.4f words "
                      "%.4f attend %.4f "
                      "(mass "
@@ -335,10 +349,11 @@ int run_train(const std::vector<std::string>& argv) {
                      static_cast<long long>(r.step),
                      static_cast<long long>(trainer.options().steps), r.loss.total, r.loss.lm,
                      r.loss.cls, r.loss.l1, r.loss.giou, r.loss.mask, r.loss.dice, r.loss.select,
-                     r.loss.select_pair, r.loss.grounding, r.loss.query_probe, r.loss.patch_probe,
-                     r.loss.size_probe, r.loss.seg_size_probe, r.loss.word_probe, r.loss.attend,
-                     r.loss.attend_mass, r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy,
-                     r.lr, per_step, duration_text(eta).c_str());
+                     r.loss.select_pair, r.loss.select_rival, r.loss.attend_word, r.loss.grounding,
+                     r.loss.query_probe, r.loss.patch_probe, r.loss.size_probe,
+                     r.loss.seg_size_probe, r.loss.word_probe, r.loss.attend, r.loss.attend_mass,
+                     r.loss.probe_colour_accuracy, r.loss.probe_kind_accuracy, r.lr, per_step,
+                     duration_text(eta).c_str());
         std::fflush(stderr);
     });
     std::printf("trained %lld steps in %s; model folder %s\n",

@@ -76,44 +76,47 @@ const char* extreme_word(Extreme e) {
     }
     return "?";
 }
+
+// Per form: the error analysis's name and the deciding word (nullptr: none; the
+// size and extreme forms take theirs from the expression).
+struct FormWords {
+    Form form;
+    const char* name;
+    const char* word;
+};
+constexpr FormWords kFormWords[] = {{Form::colour_shape, "colour_shape", nullptr},
+                                    {Form::shape, "shape", nullptr},
+                                    {Form::colour, "colour", nullptr},
+                                    {Form::size, "size", nullptr},
+                                    {Form::extreme, "extreme", nullptr},
+                                    {Form::left_of, "left_of", "left"},
+                                    {Form::right_of, "right_of", "right"},
+                                    {Form::above, "above", "above"},
+                                    {Form::below, "below", "below"},
+                                    {Form::nearest, "nearest", "nearest"},
+                                    {Form::farthest, "farthest", "farthest"},
+                                    {Form::dot_inside, "dot_inside", "inside"},
+                                    {Form::containing, "containing", "containing"},
+                                    {Form::touching, "touching", "touching"},
+                                    {Form::same_colour, "same_colour", "colour"},
+                                    {Form::same_shape, "same_shape", "shape"}};
+static_assert(sizeof kFormWords / sizeof kFormWords[0] ==
+                  static_cast<std::size_t>(Form::same_shape) + 1,
+              "every form has its words");
+
+const FormWords* form_words(Form form) {
+    for (const FormWords& f : kFormWords) {
+        if (f.form == form) {
+            return &f;
+        }
+    }
+    return nullptr;
+}
 }  // namespace
 
 const char* form_name(Form form) {
-    switch (form) {
-        case Form::colour_shape:
-            return "colour_shape";
-        case Form::shape:
-            return "shape";
-        case Form::colour:
-            return "colour";
-        case Form::size:
-            return "size";
-        case Form::extreme:
-            return "extreme";
-        case Form::left_of:
-            return "left_of";
-        case Form::right_of:
-            return "right_of";
-        case Form::above:
-            return "above";
-        case Form::below:
-            return "below";
-        case Form::nearest:
-            return "nearest";
-        case Form::farthest:
-            return "farthest";
-        case Form::dot_inside:
-            return "dot_inside";
-        case Form::containing:
-            return "containing";
-        case Form::touching:
-            return "touching";
-        case Form::same_colour:
-            return "same_colour";
-        case Form::same_shape:
-            return "same_shape";
-    }
-    return "?";
+    const FormWords* f = form_words(form);
+    return f != nullptr ? f->name : "?";
 }
 
 std::optional<Form> expression_form(const std::string& prompt) {
@@ -223,6 +226,17 @@ std::string expression_text(const Expression& e) {
             return "the " + generic + " with the same shape as " + ref;
     }
     return "";
+}
+
+std::string deciding_word(const Expression& e) {
+    if (e.form == Form::size) {
+        return e.size == SizeWord::small ? "small" : "large";
+    }
+    if (e.form == Form::extreme) {
+        return extreme_word(e.extreme);
+    }
+    const FormWords* f = form_words(e.form);
+    return f != nullptr && f->word != nullptr ? f->word : "";
 }
 
 ExpressionResolver::ExpressionResolver(const Scene& scene) : scene_(scene) {

@@ -74,6 +74,12 @@ struct Expression {
 // The expression's words with the reference written literally, e.g. "the shape left of [2]".
 std::string expression_text(const Expression& expression);
 
+// The word of the expression that tells it from the others of its description: "left" in "the
+// shape left of [2]", "colour" in "... with the same colour as [1]", "large", "leftmost",
+// "inside", ... (the last word of the text that equals it is the one meant); empty for the
+// colour / shape forms, whose nouns and adjectives say it all.
+std::string deciding_word(const Expression& expression);
+
 // Scene facts the answer rules need, computed once per scene.
 class ExpressionResolver {
 public:

@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/train/hungarian.h"
 
+#include <limits>
 #include <string>
 
 namespace segllm::train {
@@ -31,6 +32,9 @@ void check_prediction(const HipieLayerPrediction& pred, const std::vector<HipieT
         }
         if (!g.box.defined() || g.box.numel() != 4) {
             throw Error("HIPIE loss: target " + std::to_string(i) + " needs a [4] box");
+        }
+        if (g.rivals.defined() && (g.rivals.dim() != 2 || g.rivals.size(1) != 4)) {
+            throw Error("HIPIE loss: target " + std::to_string(i) + " needs rival boxes [R, 4]");
         }
         if (pred.masks.defined() &&
             (!g.mask.defined() || g.mask.dim() != 2 || g.mask.size(0) != pred.masks.size(1) ||
@@ -93,17 +97,24 @@ std::vector<std::int64_t> assign(const at::Tensor& cost) {
 at::Tensor HipieLossTerms::weighted(const HipieLossWeights& w) const {
     return w.loss_class * cls + w.loss_l1 * l1 + w.loss_giou * giou + w.loss_mask * mask +
            w.loss_dice * dice + w.loss_iou * iou + w.loss_select * select +
-           w.loss_select_pair * select_pair;
+           w.loss_select_pair * select_pair + w.loss_select_rival * select_rival;
 }
 
 HipieLossTerms HipieLossTerms::operator+(const HipieLossTerms& o) const {
-    return {cls + o.cls,   l1 + o.l1,   giou + o.giou,     mask + o.mask,
-            dice + o.dice, iou + o.iou, select + o.select, select_pair + o.select_pair};
+    return {cls + o.cls,
+            l1 + o.l1,
+            giou + o.giou,
+            mask + o.mask,
+            dice + o.dice,
+            iou + o.iou,
+            select + o.select,
+            select_pair + o.select_pair,
+            select_rival + o.select_rival};
 }
 
 HipieLossTerms HipieLossTerms::zeros(const at::TensorOptions& options) {
     const at::Tensor z = at::zeros({}, options);
-    return {z, z, z, z, z, z, z, z};
+    return {z, z, z, z, z, z, z, z, z};
 }
 
 at::Tensor box_cxcywh_to_xyxy(const at::Tensor& boxes) {
@@ -235,6 +246,28 @@ HipieLossTerms layer_loss(const HipieLayerPrediction& pred, const std::vector<Hi
             if (j != i) {
                 out.select_pair =
                     out.select_pair + at::softplus(scores[queries[j]] - scores[queries[i]]);
+            }
+        }
+        const at::Tensor& rivals = targets[i].rivals;
+        if (rivals.defined() && rivals.size(0) > 0) {
+            at::Tensor on_rival;  // [Q, R] bool: the query's box is on the rival
+            {
+                at::NoGradGuard no_grad;
+                on_rival = pairwise_box_iou(box_cxcywh_to_xyxy(pred.boxes.detach()),
+                                            box_cxcywh_to_xyxy(rivals.to(pred.boxes.options())))
+                               .ge(kRivalIou);
+                on_rival[queries[i]].fill_(false);  // the answer's own query is never a rival
+            }
+            // Each rival's score: log-sum-exp over the queries on it; rivals without any left out.
+            const at::Tensor present = on_rival.any(0).nonzero().squeeze(1);
+            if (present.size(0) > 0) {
+                const at::Tensor on = on_rival.index_select(1, present);
+                const at::Tensor per_rival =
+                    at::logsumexp(scores.unsqueeze(1).expand_as(on).masked_fill(
+                                      on.logical_not(), -std::numeric_limits<float>::infinity()),
+                                  0);
+                const at::Tensor objects = at::cat({scores[queries[i]].unsqueeze(0), per_rival});
+                out.select_rival = out.select_rival - at::log_softmax(objects, 0)[0];
             }
         }
     }

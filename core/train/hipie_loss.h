@@ -41,6 +41,13 @@ struct HipieLossWeights {
     // query on the target's tokens, and the query it wrongly picks most often is the one of the
     // instance that [k] names (eval --errors); this term ranks that query below the answer.
     double loss_select_pair = 0.0;
+    // Rival term (ours; 0 = off): for a target with rival objects (every other instance of the
+    // scene), cross-entropy over the objects rather than the queries. The answer's matched query
+    // competes with each rival present among the queries (its score: the log-sum-exp of the
+    // mean logits of the queries whose box has IoU >= kRivalIou with the rival's). The select
+    // term also pushes down the other queries on the answer itself, near-copies of the matched
+    // one; this term only asks which object, which is where the choice fails (eval --errors).
+    double loss_select_rival = 0.0;
     double focal_alpha = 0.25;
     double focal_gamma = 2.0;
 };
@@ -51,7 +58,11 @@ struct HipieTarget {
     at::Tensor mask;               // [h, w] float 0/1 (the frame mask subsampled [2::4])
     std::int64_t token_begin = 0;  // positive tokens [token_begin, token_end)
     std::int64_t token_end = 0;
+    at::Tensor rivals;  // [R, 4] (cx, cy, w, h) of the objects it must outscore (or undefined)
 };
+
+// Box IoU from which a query counts as being on a rival object.
+constexpr double kRivalIou = 0.5;
 
 // One decoder layer's output for the foreground queries of one <seg>.
 struct HipieLayerPrediction {
@@ -63,7 +74,7 @@ struct HipieLayerPrediction {
 
 // Un-normalised loss sums (scalar tensors; zero where a part is absent).
 struct HipieLossTerms {
-    at::Tensor cls, l1, giou, mask, dice, iou, select, select_pair;
+    at::Tensor cls, l1, giou, mask, dice, iou, select, select_pair, select_rival;
     // Sum of the terms times their weights.
     at::Tensor weighted(const HipieLossWeights& w) const;
     // Element-wise sum of two sets of terms.
@@ -107,7 +118,9 @@ std::vector<std::int64_t> match_queries(const HipieLayerPrediction& pred,
 // IoU of the detached predicted box with its target, 0 unmatched); select = sum over the targets of
 // -log softmax over the queries of the mean logit on the target's tokens, at the matched query;
 // select_pair = sum over ordered pairs (i, j != i) of targets of softplus(s_i[q_j] - s_i[q_i]),
-// s_i = the mean logits on target i's tokens, q = the matched queries.
+// s_i = the mean logits on target i's tokens, q = the matched queries; select_rival = sum over
+// the targets with rivals, when at least one rival has a query on it, of -log softmax at the
+// answer of (s_i[q_i], logsumexp of s_i over the queries on each rival present).
 HipieLossTerms layer_loss(const HipieLayerPrediction& pred, const std::vector<HipieTarget>& targets,
                           const std::vector<std::int64_t>& queries,
                           const HipieLossWeights& weights);

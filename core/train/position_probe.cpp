@@ -188,7 +188,8 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
     co.max_rounds = options.max_rounds;
 
     Collected clip, rows, llm_rows, seg, seg_ref, seg_offset;
-    Collected size_words, distance_words, side_words;  // the words that pick among candidates
+    // The words that pick among candidates.
+    Collected size_words, distance_words, side_words, attribute_words;
     Looks answer_looks, reference_looks;
     PositionProbeReport report;
     for (int begin = 0; begin < options.conversations; begin += options.batch) {
@@ -277,6 +278,13 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
                                        : form == synth::Form::above ? -1.0F
                                                                     : 0.0F;
                     side_words.add(state, {across, down}, fit_rows, "side rounds");
+                } else if ((form == synth::Form::same_colour || form == synth::Form::same_shape) &&
+                           sg.has_reference) {
+                    // The word, and whether the answer shares [k]'s colour (it may share both).
+                    attribute_words.add(state,
+                                        {form == synth::Form::same_colour ? 1.0F : -1.0F,
+                                         sg.target.colour == sg.reference.colour ? 1.0F : 0.0F},
+                                        fit_rows, "same-as rounds");
                 }
                 ++report.rounds;
             }
@@ -316,7 +324,8 @@ PositionProbeReport probe_positions(TrainingModel& model, const text::Tokenizer&
     const std::tuple<const Collected*, const char*, const char*> words[] = {
         {&size_words, "large / area", "size rounds"},
         {&distance_words, "far / distance", "near/far rounds"},
-        {&side_words, "right / below", "side rounds"}};
+        {&side_words, "right / below", "side rounds"},
+        {&attribute_words, "colour / shared", "same-as rounds"}};
     for (const auto& [c, target, subset] : words) {
         const auto fitting = std::count(c->fit.begin(), c->fit.end(), std::uint8_t{1});
         const auto scoring = static_cast<std::int64_t>(c->fit.size()) - fitting;

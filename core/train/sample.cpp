@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <string>
 
 namespace segllm::train {
@@ -29,22 +30,51 @@ void set_attributes(FrameTarget& t, const synth::Conversation& c, int id) {
                                                    : static_cast<int>(inst.shape);
 }
 
+// The normalised (cx, cy, w, h) of a frame mask's tight box (exclusive ends); none when empty.
+std::optional<std::array<float, 4>> frame_box(const Mask& framed, int side_px) {
+    const auto box = mask_box(framed);
+    if (!box) {
+        return std::nullopt;
+    }
+    const auto side = static_cast<float>(side_px);
+    const float x0 = static_cast<float>(box->x0) / side,
+                x1 = static_cast<float>(box->x1 + 1) / side;
+    const float y0 = static_cast<float>(box->y0) / side,
+                y1 = static_cast<float>(box->y1 + 1) / side;
+    return std::array<float, 4>{(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0};
+}
+
+// Index in `ids` of the last piece of the last occurrence of `word`'s pieces; -1 when the word
+// is empty or absent.
+int word_position(const text::Tokenizer& tokenizer, const std::vector<int>& ids,
+                  const std::string& word) {
+    if (word.empty()) {
+        return -1;
+    }
+    const std::vector<int> pieces = tokenizer.encode(word);
+    if (pieces.empty() || pieces.size() > ids.size()) {
+        return -1;
+    }
+    for (auto start = static_cast<std::ptrdiff_t>(ids.size() - pieces.size()); start >= 0;
+         --start) {
+        if (std::equal(pieces.begin(), pieces.end(), ids.begin() + start)) {
+            return static_cast<int>(start + static_cast<std::ptrdiff_t>(pieces.size()) - 1);
+        }
+    }
+    return -1;
+}
+
 }  // namespace
 
 FrameTarget frame_target(const Mask& original, const ModelFrame& frame, int stride) {
     FrameTarget t;
     t.mask = mask_to_frame(original, frame);
-    const auto box = mask_box(t.mask);
+    const auto box = frame_box(t.mask, frame.side);
     if (!box) {
         throw Error("training sample: a target mask is empty in the " + std::to_string(frame.side) +
                     " px frame");
     }
-    const auto side = static_cast<float>(frame.side);
-    const float x0 = static_cast<float>(box->x0) / side,
-                x1 = static_cast<float>(box->x1 + 1) / side;
-    const float y0 = static_cast<float>(box->y0) / side,
-                y1 = static_cast<float>(box->y1 + 1) / side;
-    t.box = {(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0};
+    t.box = *box;
     const int n = frame.side / stride;
     t.grid.resize(static_cast<size_t>(n) * n);
     for (int i = 0; i < n; ++i) {
@@ -97,6 +127,12 @@ TrainingSample build_sample(const synth::Conversation& conversation,
     s.clip_image = clip_preprocess(image, options.clip_size);
     s.hipie_image = hipie_preprocess(image, options.hipie_side);
 
+    // Every instance's box in the frame (none for one that vanishes there), for the rivals.
+    std::vector<std::optional<std::array<float, 4>>> boxes;
+    for (const synth::Instance& inst : conversation.scene.instances) {
+        boxes.push_back(frame_box(mask_to_frame(inst.mask, s.frame), s.frame.side));
+    }
+
     const int eos = tokenizer.eos_id();
     const int seg = tokenizer.seg_id();
     for (size_t r = 0; r < rounds.size(); ++r) {
@@ -132,6 +168,10 @@ TrainingSample build_sample(const synth::Conversation& conversation,
         }
         SegSample sg;
         sg.position = offset + tokens.seg_position;
+        sg.word_position = word_position(tokenizer, tokens.ids, synth::deciding_word(round.spec));
+        if (sg.word_position >= 0) {
+            sg.word_position += offset;
+        }
         sg.round = static_cast<int>(r) + 1;
         sg.form = static_cast<int>(round.spec.form);
         if (round.spec.form == synth::Form::size) {
@@ -155,6 +195,15 @@ TrainingSample build_sample(const synth::Conversation& conversation,
                 s.frame, options.mask_stride);
             set_attributes(sg.reference, conversation,
                            rounds[static_cast<size_t>(ref_round - 1)].answer);
+        }
+        const int reference_id =
+            sg.has_reference ? rounds[static_cast<size_t>(round.references.front() - 1)].answer
+                             : -1;
+        for (size_t id = 0; id < boxes.size(); ++id) {
+            const auto k = static_cast<int>(id);
+            if (boxes[id] && k != round.answer && k != reference_id) {
+                sg.rivals.push_back(*boxes[id]);
+            }
         }
         s.segs.push_back(std::move(sg));
     }

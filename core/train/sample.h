@@ -64,6 +64,14 @@ struct SegSample {
     int form = -1;
     int size_word = -1;
     int extreme = -1;
+    // The normalised (cx, cy, w, h) boxes of every other instance of the scene (objects and
+    // dots, without the answer and the instance [k] names; those that vanish in the frame are
+    // left out): the rivals the answer must outscore (training-only rival term).
+    std::vector<std::array<float, 4>> rivals;
+    // Position in input_ids of the (last piece of the) expression's deciding word
+    // (synth::deciding_word: "left", "colour", "large", ...), -1 when it has none: where the
+    // training-only word look sends one attention head of the state before <seg>.
+    int word_position = -1;
 };
 
 struct TrainingSample {

@@ -494,16 +494,31 @@ BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& 
         at::zeros({b * t, hidden}, embeds.options())
             .index_add(0, on(at::tensor(index, at::TensorOptions().dtype(at::kLong)), dev),
                        at::cat(rows, 0));
-    model::AttentionCapture capture;
-    capture.layer = m.attend_layer == m.attend_reference_layer ? m.attend_layer : -1;
+    // Only the decoder layers the supervised looks need (one, or all when they differ).
+    const bool looks = m.attend_weight > 0, word_look = m.attend_word_weight > 0;
+    std::vector<std::int64_t> layers;
+    if (looks) {
+        layers = {m.attend_layer, m.attend_reference_layer};
+    }
+    if (word_look) {
+        layers.push_back(m.attend_word_layer);
+    }
+    model::AttentionCapture capture;  // every layer unless one is enough
+    if (!layers.empty() && std::all_of(layers.begin(), layers.end(),
+                                       [&](std::int64_t l) { return l == layers.front(); })) {
+        capture.layer = layers.front();
+    }
     std::optional<model::AttentionCaptureScope> scope;
-    if (m.attend_weight > 0) {
+    if (!layers.empty()) {
         scope.emplace(&capture);
     }
     f.out = m.root->forward(embeds + added.view({b, t, hidden}), nullptr, with_logits);
-    if (scope) {
+    if (looks) {
         f.attention = capture.probs.at(static_cast<size_t>(m.attend_layer));
         f.reference_attention = capture.probs.at(static_cast<size_t>(m.attend_reference_layer));
+    }
+    if (word_look) {
+        f.word_attention = capture.probs.at(static_cast<size_t>(m.attend_word_layer));
     }
     return f;
 }
@@ -615,6 +630,28 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             bd.attend_mass = mass.mean().item<double>();
         }
     }
+    if (m.attend_word_weight > 0 && f.word_attention.defined()) {
+        // The last head of attend_word_layer, at the state before each <seg>, on its round's
+        // deciding word.
+        const std::int64_t heads = f.word_attention.size(1);
+        std::vector<std::int64_t> cells;  // flattened [B, heads, T, T] index of (row, word)
+        for (std::int64_t i = 0; i < b; ++i) {
+            for (const SegSample& sg : batch[static_cast<size_t>(i)].segs) {
+                if (sg.word_position >= 0) {
+                    cells.push_back((((i * heads) + heads - 1) * t + sg.position - 1) * t +
+                                    sg.word_position);
+                }
+            }
+        }
+        if (!cells.empty()) {
+            const at::Tensor mass =
+                f.word_attention.reshape({-1}).index_select(0, on(at::tensor(cells), dev));
+            const at::Tensor look = -(mass + 1e-6).log().mean();
+            total = total + m.attend_word_weight * look;
+            bd.attend_word = look.item<double>();
+            bd.attend_word_mass = mass.mean().item<double>();
+        }
+    }
     if (!segs.empty()) {
         const at::Tensor tokens = model::seg_tokens(
             llm->segmentator_predictor, at::stack(states, 0), cfg.projector.seg_token_count);
@@ -696,6 +733,15 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
                     gt.push_back(hipie_target(sg->reference, 0, half, dev));
                 }
                 gt.push_back(hipie_target(sg->target, half, lang, dev));
+                if (w.loss_select_rival > 0 && !sg->rivals.empty()) {
+                    std::vector<float> flat;
+                    for (const auto& box : sg->rivals) {
+                        flat.insert(flat.end(), box.begin(), box.end());
+                    }
+                    gt.back().rivals =
+                        on(at::tensor(flat).view({static_cast<std::int64_t>(sg->rivals.size()), 4}),
+                           dev);
+                }
                 // The objects the targets name, in the targets' order (for the query probes).
                 std::vector<const FrameTarget*> named;
                 if (sg->has_reference) {
@@ -773,6 +819,7 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
             bd.iou = layers.iou.item<double>() / n;
             bd.select = layers.select.item<double>() / n;
             bd.select_pair = layers.select_pair.item<double>() / n;
+            bd.select_rival = layers.select_rival.item<double>() / n;
             bd.proposal = proposals.weighted(w).item<double>() / n;
         }
         const bool grounding_on = grounding_weight > 0 && m.grounding_probe;
@@ -902,6 +949,9 @@ LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t tota
         sum.word_probe += f * p.word_probe;
         sum.select += f * p.select;
         sum.select_pair += f * p.select_pair;
+        sum.select_rival += f * p.select_rival;
+        sum.attend_word += f * p.attend_word;
+        sum.attend_word_mass += f * p.attend_word_mass;
         sum.probe_colour_accuracy += f * p.probe_colour_accuracy;
         sum.probe_kind_accuracy += f * p.probe_kind_accuracy;
         sum.targets += p.targets;
@@ -948,9 +998,13 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.attend_weight = state.value("attend_weight", 0.0);
             options_.attend_layer = state.value("attend_layer", -1);
             options_.attend_reference_layer = state.value("attend_reference_layer", -1);
+            options_.attend_word_weight = state.value("attend_word_weight", 0.0);
+            options_.attend_word_layer = state.value("attend_word_layer", -1);
             options_.select_weight = state.value("select_weight", options_.select_weight);
             options_.select_pair_weight =
                 state.value("select_pair_weight", options_.select_pair_weight);
+            options_.select_rival_weight =
+                state.value("select_rival_weight", options_.select_rival_weight);
             options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
             options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
             // Keys that a state of an older trainer lacks keep the given options.
@@ -1031,8 +1085,15 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
         model_.attend_reference_layer = options_.attend_reference_layer < 0
                                             ? model_.attend_layer
                                             : options_.attend_reference_layer;
-        for (const std::int64_t layer : {model_.attend_layer, model_.attend_reference_layer}) {
-            if (options_.attend_weight > 0 && layer >= layers) {
+        model_.attend_word_weight = options_.attend_word_weight;
+        model_.attend_word_layer =
+            options_.attend_word_layer < 0 ? layers / 2 : options_.attend_word_layer;
+        const std::pair<double, std::int64_t> looks[] = {
+            {options_.attend_weight, model_.attend_layer},
+            {options_.attend_weight, model_.attend_reference_layer},
+            {options_.attend_word_weight, model_.attend_word_layer}};
+        for (const auto& [weight, layer] : looks) {
+            if (weight > 0 && layer >= layers) {
                 throw Error("trainer: attention supervision on decoder layer " +
                             std::to_string(layer) + ", the model has " + std::to_string(layers) +
                             " (0.." + std::to_string(layers - 1) + ")");
@@ -1099,6 +1160,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
     }
     weights_.loss_select = options_.select_weight;  // final once a resumed state is read
     weights_.loss_select_pair = options_.select_pair_weight;
+    weights_.loss_select_rival = options_.select_rival_weight;
 }
 
 SampleOptions sample_options_for(const model::SegllmConfig& config, bool mask_memory,
@@ -1227,7 +1289,8 @@ void Trainer::append_log(const StepReport& r) const {
     static const char* const header =
         "step,total,lm,cls,l1,giou,mask,dice,iou,proposal,seg_l2,grounding,query_probe,"
         "probe_colour_acc,probe_kind_acc,lr,grad_norm,seconds,select,select_pair,patch_probe,"
-        "attend,attend_mass,size_probe,seg_size_probe,word_probe";
+        "attend,attend_mass,size_probe,seg_size_probe,word_probe,select_rival,attend_word,"
+        "attend_word_mass";
     const fs::path path = fs::path(options_.run_dir) / "loss_log.csv";
     bool fresh = !fs::exists(path);
     if (!fresh) {
@@ -1259,12 +1322,13 @@ void Trainer::append_log(const StepReport& r) const {
     char line[512];
     std::snprintf(line, sizeof line,
                   "%lld,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.6f,%.4f,%.4f,%.6g,"
-                  "%.4f,%.3f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f,%.6f\n",
+                  "%.4f,%.3f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6f,%.6f,%.6f,%.6f,%.6f,%.4f\n",
                   static_cast<long long>(r.step), l.total, l.lm, l.cls, l.l1, l.giou, l.mask,
                   l.dice, l.iou, l.proposal, l.seg_l2, l.grounding, l.query_probe,
                   l.probe_colour_accuracy, l.probe_kind_accuracy, r.lr, r.grad_norm, r.seconds,
                   l.select, l.select_pair, l.patch_probe, l.attend, l.attend_mass, l.size_probe,
-                  l.seg_size_probe, l.word_probe);
+                  l.seg_size_probe, l.word_probe, l.select_rival, l.attend_word,
+                  l.attend_word_mass);
     out << line;
 }
 
@@ -1341,8 +1405,11 @@ void Trainer::save() const {
                             {"attend_weight", options_.attend_weight},
                             {"attend_layer", options_.attend_layer},
                             {"attend_reference_layer", options_.attend_reference_layer},
+                            {"attend_word_weight", options_.attend_word_weight},
+                            {"attend_word_layer", options_.attend_word_layer},
                             {"select_weight", options_.select_weight},
                             {"select_pair_weight", options_.select_pair_weight},
+                            {"select_rival_weight", options_.select_rival_weight},
                             {"seg_detach_fraction", options_.seg_detach_fraction},
                             {"probe_only_steps", options_.probe_only_steps},
                             {"mixed_size_fraction", options_.mixed_size_fraction},

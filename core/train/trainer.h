@@ -102,6 +102,14 @@ struct TrainingModel {
     std::int64_t attend_layer = 0;
     // The layer of head 1's look at [k] (two hops: find [k] first, then the answer from it).
     std::int64_t attend_reference_layer = 0;
+    // Training-only word look (0: off): in decoder layer attend_word_layer, at the state before
+    // each <seg>, the last head is asked to put its attention on the expression's deciding word
+    // (SegSample::word_position; -log of the attention there). probe-position showed that the
+    // state carries the word just before "instance k" (above / below, nearest / farthest) but
+    // not one two tokens earlier (left / right of, same colour / shape as), even with the word
+    // probe: this gives the state a route to it.
+    double attend_word_weight = 0.0;
+    std::int64_t attend_word_layer = 0;
     // Where every parameter and buffer (root, segmentator, probe) lives; training_loss builds
     // its inputs there.
     at::Device device{at::kCPU};
@@ -178,10 +186,13 @@ at::Device training_device(const std::string& name);
 struct LossBreakdown {
     double total = 0, lm = 0, cls = 0, l1 = 0, giou = 0, mask = 0, dice = 0, iou = 0, proposal = 0,
            seg_l2 = 0, grounding = 0, query_probe = 0, select = 0, select_pair = 0, patch_probe = 0,
-           attend = 0, size_probe = 0, seg_size_probe = 0, word_probe = 0;
+           attend = 0, size_probe = 0, seg_size_probe = 0, word_probe = 0, select_rival = 0,
+           attend_word = 0;
     // Mean attention mass that the supervised heads put on their object's image rows (0 when
     // attention supervision is off).
     double attend_mass = 0;
+    // Mean attention mass of the word-look head on the deciding word (0 when it is off).
+    double attend_word_mass = 0;
     // Grounding-probe accuracies over the probed halves (colour and kind of the named object;
     // halves whose attribute is unknown are not counted); 0 when the probe is off.
     double probe_colour_accuracy = 0, probe_kind_accuracy = 0;
@@ -201,6 +212,8 @@ struct BatchForward {
     // m.attend_reference_layer, when m.attend_weight > 0 (else undefined).
     at::Tensor attention;
     at::Tensor reference_attention;
+    // The same of decoder layer m.attend_word_layer, when m.attend_word_weight > 0.
+    at::Tensor word_attention;
 };
 // Throws segllm::Error for an empty batch or a sample that does not fit the model.
 BatchForward forward_batch(TrainingModel& m, const std::vector<TrainingSample>& batch,
@@ -244,6 +257,10 @@ struct TrainerOptions {
     // reference, the query of the instance [k] names must score below the answer's query on the
     // target's tokens (and the other way round on the reference's tokens).
     double select_pair_weight = 0.0;
+    // Weight of the rival term (HipieLossWeights::loss_select_rival; 0: off): the answer's
+    // matched query must outscore every other instance of the scene that queries sit on
+    // (SegSample::rivals), as a cross-entropy over objects. Kept on resume.
+    double select_rival_weight = 0.0;
     // Side of the probes' position grid (TrainingModel::probe_cells; 0: off). A run keeps it on
     // resume; the probes of a run are sized by it.
     int probe_cells = 0;
@@ -261,6 +278,10 @@ struct TrainerOptions {
     double attend_weight = 0.0;
     int attend_layer = -1;
     int attend_reference_layer = -1;  // -1: attend_layer
+    // Word look (TrainingModel::attend_word_weight, 0: off) and its decoder layer (-1: the
+    // middle one). Kept on resume.
+    double attend_word_weight = 0.0;
+    int attend_word_layer = -1;
     // Fraction of the steps (from the start) in which the HIPIE losses do not reach the LLM
     // through the <seg> tokens: the LLM learns to ground from the probe first, and HIPIE learns
     // to read the tokens, before the end-to-end phase.

@@ -121,6 +121,17 @@ private slots:
         QTest::newRow("negative size-probe weight")
             << QStringList{QStringLiteral("--size-probe"), QStringLiteral("-0.5")}
             << QStringLiteral("option '--size-probe' expects a weight of 0 or more, got -0.5");
+        QTest::newRow("negative select-rival weight")
+            << QStringList{QStringLiteral("--select-rival"), QStringLiteral("-1")}
+            << QStringLiteral("option '--select-rival' expects a weight of 0 or more, got -1");
+        QTest::newRow("negative attend-word weight")
+            << QStringList{QStringLiteral("--attend-word"), QStringLiteral("-1")}
+            << QStringLiteral("option '--attend-word' expects a weight of 0 or more, got -1");
+        QTest::newRow("attend-word-layer -3")
+            << QStringList{QStringLiteral("--attend-word-layer"), QStringLiteral("-3")}
+            << QStringLiteral(
+                   "option '--attend-word-layer' expects a decoder layer of 0 or more "
+                   "(or -1), got -3");
         QTest::newRow("negative word-probe weight")
             << QStringList{QStringLiteral("--word-probe"), QStringLiteral("-2")}
             << QStringLiteral("option '--word-probe' expects a weight of 0 or more, got -2");

@@ -477,6 +477,48 @@ private slots:
         QCOMPARE(QString(form_name(Form::same_shape)), QString("same_shape"));
     }
 
+    void decidingWordsByHand() {
+        const auto word = [](Form form, SizeWord size = SizeWord::small,
+                             Extreme extreme = Extreme::leftmost) {
+            Expression e;
+            e.form = form;
+            e.size = size;
+            e.extreme = extreme;
+            e.reference_round = 2;
+            return deciding_word(e);
+        };
+        QCOMPARE(word(Form::colour_shape), std::string());
+        QCOMPARE(word(Form::shape), std::string());
+        QCOMPARE(word(Form::colour), std::string());
+        QCOMPARE(word(Form::size), std::string("small"));
+        QCOMPARE(word(Form::size, SizeWord::large), std::string("large"));
+        QCOMPARE(word(Form::extreme, SizeWord::small, Extreme::bottommost),
+                 std::string("bottommost"));
+        QCOMPARE(word(Form::left_of), std::string("left"));
+        QCOMPARE(word(Form::right_of), std::string("right"));
+        QCOMPARE(word(Form::above), std::string("above"));
+        QCOMPARE(word(Form::below), std::string("below"));
+        QCOMPARE(word(Form::nearest), std::string("nearest"));
+        QCOMPARE(word(Form::farthest), std::string("farthest"));
+        QCOMPARE(word(Form::dot_inside), std::string("inside"));
+        QCOMPARE(word(Form::containing), std::string("containing"));
+        QCOMPARE(word(Form::touching), std::string("touching"));
+        QCOMPARE(word(Form::same_colour), std::string("colour"));
+        QCOMPARE(word(Form::same_shape), std::string("shape"));
+        // In generated expressions the word is a whole word of the text, and its last
+        // occurrence is the deciding one ("the shape with the same shape as [1]").
+        for (std::uint64_t seed = 0; seed < 200; ++seed) {
+            for (const Round& round : generate_conversation(seed).rounds) {
+                const std::string w = deciding_word(round.spec);
+                if (w.empty()) {
+                    continue;
+                }
+                const std::string text = " " + round.expression + " ";
+                QVERIFY2(text.find(" " + w + " ") != std::string::npos, round.expression.c_str());
+            }
+        }
+    }
+
     void referencesRenderAsInstanceWords() {
         QCOMPARE(render_references("Find the shape left of [2]."),
                  std::string("Find the shape left of instance 2."));

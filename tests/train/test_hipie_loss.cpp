@@ -304,6 +304,68 @@ private slots:
         QCOMPARE(single.select_pair.item<double>(), 0.0);
     }
 
+    void rival_term_by_hand() {
+        // 5 queries x 2 tokens; one target (tokens 0..1) matched to query 0. Queries 1 and 2 sit
+        // on rival A, query 3 on rival B (IoU >= 0.5), query 4 on nothing; rival C has no query.
+        HipieLayerPrediction pred;
+        pred.logits = at::tensor({2.0F, 0.0F,    // query 0: mean 1
+                                  3.0F, 1.0F,    // query 1: mean 2 (on A)
+                                  -1.0F, -1.0F,  // query 2: mean -1 (on A)
+                                  0.5F, 0.5F,    // query 3: mean 0.5 (on B)
+                                  9.0F, 9.0F})   // query 4: mean 9 (on nothing)
+                          .view({5, 2});
+        pred.boxes = at::tensor({0.2F,  0.2F,  0.2F, 0.2F,   // on the answer
+                                 0.6F,  0.6F,  0.2F, 0.2F,   // exactly A
+                                 0.61F, 0.6F,  0.2F, 0.2F,   // IoU 0.905 with A
+                                 0.2F,  0.62F, 0.2F, 0.22F,  // IoU 0.83 with B
+                                 0.9F,  0.1F,  0.1F, 0.1F})  // off every object
+                         .view({5, 4});
+        HipieTarget t;
+        t.box = at::tensor({0.2F, 0.2F, 0.2F, 0.2F});
+        t.token_begin = 0;
+        t.token_end = 2;
+        t.rivals = at::tensor({0.6F, 0.6F, 0.2F, 0.2F,   // A
+                               0.2F, 0.6F, 0.2F, 0.2F,   // B
+                               0.6F, 0.2F, 0.1F, 0.1F})  // C
+                       .view({3, 4});
+        HipieLossWeights w;
+        QCOMPARE(w.loss_select_rival, 0.0);  // off unless asked
+        const HipieLossTerms terms = layer_loss(pred, {t}, {0}, w);
+        const double a = std::log(std::exp(2.0) + std::exp(-1.0));
+        const double want = -(1.0 - std::log(std::exp(1.0) + std::exp(a) + std::exp(0.5)));
+        QVERIFY2(std::abs(terms.select_rival.item<double>() - want) < 1e-5,
+                 std::to_string(terms.select_rival.item<double>()).c_str());
+        const double without = terms.weighted(w).item<double>();
+        w.loss_select_rival = 3.0;
+        QVERIFY(std::abs(terms.weighted(w).item<double>() - without - 3.0 * want) < 1e-4);
+
+        // The gradient reaches the answer's query (down the loss: up its logits), the queries on
+        // the rivals (down), and not the query on nothing.
+        pred.logits.requires_grad_(true);
+        layer_loss(pred, {t}, {0}, w).select_rival.backward();
+        const at::Tensor g = pred.logits.grad().sum(1);
+        QVERIFY(g[0].item<double>() < 0);
+        QVERIFY(g[1].item<double>() > 0 && g[2].item<double>() > 0 && g[3].item<double>() > 0);
+        QCOMPARE(g[4].item<double>(), 0.0);
+
+        // No rival with a query on it, no rivals, or no rival tensor: no term.
+        HipieTarget lonely = t;
+        lonely.rivals = at::tensor({0.6F, 0.2F, 0.1F, 0.1F}).view({1, 4});
+        QCOMPARE(layer_loss(pred, {lonely}, {0}, w).select_rival.item<double>(), 0.0);
+        lonely.rivals = at::zeros({0, 4});
+        QCOMPARE(layer_loss(pred, {lonely}, {0}, w).select_rival.item<double>(), 0.0);
+        lonely.rivals = at::Tensor();
+        QCOMPARE(layer_loss(pred, {lonely}, {0}, w).select_rival.item<double>(), 0.0);
+        // The matched query itself never counts as a rival, even on a rival's box.
+        HipieTarget self = t;
+        self.rivals = at::tensor({0.2F, 0.2F, 0.2F, 0.2F}).view({1, 4});
+        QCOMPARE(layer_loss(pred, {self}, {0}, w).select_rival.item<double>(), 0.0);
+        // Rival boxes of the wrong shape are refused.
+        HipieTarget bad = t;
+        bad.rivals = at::zeros({2, 3});
+        QVERIFY_THROWS_EXCEPTION(segllm::Error, layer_loss(pred, {bad}, {0}, w));
+    }
+
     void loss_has_gradients() {
         Problem p = make_problem(5, 8, 4, 2, 5);
         p.pred.logits.requires_grad_(true);

@@ -129,7 +129,7 @@ private slots:
         // then the word read-outs, each only when both halves have two rows of its rounds.
         const auto word_fit = [](const PositionFit& f) {
             return f.target == "large / area" || f.target == "far / distance" ||
-                   f.target == "right / below";
+                   f.target == "right / below" || f.target == "colour / shared";
         };
         const auto words = std::count_if(r.fits.begin(), r.fits.end(), word_fit);
         QCOMPARE(r.fits.size() - static_cast<size_t>(words), size_t(3 + 7 + 5 + 5));
@@ -234,6 +234,10 @@ private slots:
                     case synth::Form::above:
                     case synth::Form::below:
                         target = "right / below";
+                        break;
+                    case synth::Form::same_colour:
+                    case synth::Form::same_shape:
+                        target = "colour / shared";
                         break;
                     default:
                         continue;

@@ -672,6 +672,91 @@ private slots:
 
     // With the detach switch the HIPIE losses no longer reach segmentator_predictor (the LM
     // loss never does: it reads the hidden states, not the <seg> tokens; the probe is off).
+    void rival_term_in_training() {
+        // Off by default: no rivals reach the loss. With a weight, the term enters the total
+        // with it, and its gradient reaches the LLM through the <seg> tokens.
+        QTemporaryDir dir;
+        Trainer trainer(small_options(dir.path()));
+        TrainingModel& m = trainer.model();
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        std::size_t rivals = 0;
+        for (const TrainingSample& sample : batch) {
+            for (const SegSample& sg : sample.segs) {
+                rivals += sg.rivals.size();
+            }
+        }
+        QVERIFY(rivals > 0);
+        HipieLossWeights w;
+        LossBreakdown off, on;
+        {
+            at::NoGradGuard no_grad;
+            training_loss(m, batch, w, &off, 1.0);
+        }
+        QCOMPARE(off.select_rival, 0.0);
+        w.loss_select_rival = 2.0;
+        training_loss(m, batch, w, &on, 1.0).backward();
+        QVERIFY2(std::isfinite(on.select_rival) && on.select_rival > 0.0,
+                 std::to_string(on.select_rival).c_str());
+        QVERIFY(std::abs((on.total - off.total) - 2.0 * on.select_rival) < 1e-4 * on.total);
+        QVERIFY(gradient_reaches(*m.root, "model.layers."));
+    }
+
+    void word_look() {
+        // The last head of the word-look layer, at the state before each <seg>, on the deciding
+        // word: -log of that attention, averaged over the <seg> that have such a word.
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.attend_word_weight = 1.5;
+        o.attend_word_layer = 1;
+        Trainer trainer(o);
+        TrainingModel& m = trainer.model();
+        QCOMPARE(m.attend_word_weight, 1.5);
+        QCOMPARE(m.attend_word_layer, std::int64_t{1});
+        const std::vector<TrainingSample> batch = trainer.make_batch(0);
+        int words = 0;
+        for (const TrainingSample& sample : batch) {
+            for (const SegSample& sg : sample.segs) {
+                words += sg.word_position >= 0 ? 1 : 0;
+            }
+        }
+        QVERIFY(words > 0);
+        // The loss by hand from the captured attention of that layer.
+        const BatchForward f = forward_batch(m, batch, false);
+        QVERIFY(f.word_attention.defined());
+        QVERIFY(!f.attention.defined());  // the answer / [k] looks stay off
+        const std::int64_t heads = f.word_attention.size(1);
+        double want = 0;
+        double mass = 0;
+        for (size_t i = 0; i < batch.size(); ++i) {
+            for (const SegSample& sg : batch[i].segs) {
+                if (sg.word_position >= 0) {
+                    const double a = f.word_attention[static_cast<std::int64_t>(i)][heads - 1]
+                                                     [sg.position - 1][sg.word_position]
+                                                         .item<double>();
+                    want += -std::log(a + 1e-6);
+                    mass += a;
+                }
+            }
+        }
+        want /= words;
+        LossBreakdown bd;
+        training_loss(m, batch, HipieLossWeights{}, &bd, 1.0).backward();
+        QVERIFY2(std::abs(bd.attend_word - want) < 1e-4 * want,
+                 (std::to_string(bd.attend_word) + " " + std::to_string(want)).c_str());
+        QVERIFY(std::abs(bd.attend_word_mass - mass / words) < 1e-5);
+        QVERIFY(gradient_reaches(*m.root, "model.layers.1."));
+        const LossBreakdown off = loss_at_weight(m, batch, m.attend_word_weight, 0.0);
+        const LossBreakdown on = loss_at_weight(m, batch, m.attend_word_weight, 1.5);
+        QCOMPARE(off.attend_word, 0.0);
+        QVERIFY(std::abs((on.total - off.total) - 1.5 * on.attend_word) < 1e-4 * on.total);
+        // A layer the model does not have is refused.
+        QTemporaryDir bad_dir;
+        TrainerOptions bad = small_options(bad_dir.path());
+        bad.attend_word_weight = 1.0;
+        bad.attend_word_layer = 99;
+        QVERIFY_THROWS_EXCEPTION(segllm::Error, Trainer{bad});
+    }
+
     void detach_stops_hipie_at_the_seg_tokens() {
         QTemporaryDir dir;
         Trainer trainer(small_options(dir.path()));

@@ -173,6 +173,81 @@ private slots:
         }
     }
 
+    void rivals_are_the_other_instances() {
+        // Every <seg>'s rivals: the boxes of all instances but its answer and the instance [k]
+        // names, in instance order.
+        synth::Rng rng(4);
+        bool any_reference = false;
+        for (std::uint64_t seed : {40, 41, 42}) {
+            const synth::Conversation c = conversation(seed, 128, 96);
+            const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+            for (size_t r = 0; r < c.rounds.size(); ++r) {
+                const SegSample& sg = s.segs[r];
+                const int ref =
+                    c.rounds[r].references.empty()
+                        ? -1
+                        : c.rounds[static_cast<size_t>(c.rounds[r].references[0] - 1)].answer;
+                any_reference = any_reference || ref >= 0;
+                std::vector<std::array<float, 4>> want;
+                for (size_t id = 0; id < c.scene.instances.size(); ++id) {
+                    if (static_cast<int>(id) != c.rounds[r].answer && static_cast<int>(id) != ref) {
+                        want.push_back(frame_target(c.scene.instances[id].mask, s.frame, 4).box);
+                    }
+                }
+                QCOMPARE(sg.rivals.size(), want.size());
+                QVERIFY(sg.rivals == want);
+            }
+        }
+        QVERIFY(any_reference);
+        // An instance that vanishes in the frame is no rival: 512 x 96 scales by 1/4 into 128.
+        synth::Conversation c = conversation(7, 512, 96);
+        int gone = -1;
+        for (size_t id = 0; id < c.scene.instances.size() && gone < 0; ++id) {
+            bool answered = false;
+            for (const synth::Round& round : c.rounds) {
+                answered = answered || round.answer == static_cast<int>(id);
+            }
+            if (!answered) {
+                gone = static_cast<int>(id);
+            }
+        }
+        QVERIFY(gone >= 0);
+        const size_t before =
+            build_sample(c, *tokenizer_, SampleOptions{}, rng).segs[0].rivals.size();
+        Mask& m = c.scene.instances[static_cast<size_t>(gone)].mask;
+        std::fill(m.data.begin(), m.data.end(), std::uint8_t{0});
+        m.at(301, 50) = 1;
+        const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+        QCOMPARE(s.segs[0].rivals.size(), before - 1);
+    }
+
+    void word_positions_point_at_the_deciding_word() {
+        // Each <seg>'s word position holds its expression's deciding word, within its own round
+        // (before the <seg>); -1 for the colour / shape forms.
+        synth::Rng rng(5);
+        int found = 0;
+        for (std::uint64_t seed = 100; seed < 130; ++seed) {
+            const synth::Conversation c = conversation(seed);
+            const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+            int round_start = 0;
+            for (size_t r = 0; r < c.rounds.size(); ++r) {
+                const SegSample& sg = s.segs[r];
+                const std::string word = synth::deciding_word(c.rounds[r].spec);
+                if (word.empty()) {
+                    QCOMPARE(sg.word_position, -1);
+                } else {
+                    QVERIFY2(sg.word_position > round_start && sg.word_position < sg.position,
+                             word.c_str());
+                    const std::vector<int> pieces = tokenizer_->encode(word);
+                    QCOMPARE(s.input_ids[static_cast<size_t>(sg.word_position)], pieces.back());
+                    ++found;
+                }
+                round_start = sg.position;
+            }
+        }
+        QVERIFY(found > 20);
+    }
+
     void targets_are_the_frame_masks() {
         // 128 x 96 image, side 128: scale 1, the frame is the image padded by 32 rows below.
         synth::Rng rng(4);

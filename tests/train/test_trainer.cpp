@@ -241,6 +241,8 @@ private slots:
         o.steps = 4;
         o.select_weight = 1.5;
         o.select_pair_weight = 2.5;
+        o.select_rival_weight = 3.5;
+        o.attend_word_weight = 0.5;
         Trainer first(o);
         first.step();
         first.step();
@@ -260,6 +262,8 @@ private slots:
         o.seed = 999;         // ignored: the run's own seed is read back
         o.select_weight = 0;  // likewise
         o.select_pair_weight = 0;
+        o.select_rival_weight = 0;
+        o.attend_word_weight = 0;
         // A loss log written by an older trainer (other columns) is kept beside the new one.
         const std::string log = o.run_dir + "/loss_log.csv";
         {
@@ -273,6 +277,8 @@ private slots:
         QCOMPARE(second.options().seed, std::uint64_t{5});
         QCOMPARE(second.options().select_weight, 1.5);
         QCOMPARE(second.options().select_pair_weight, 2.5);
+        QCOMPARE(second.options().select_rival_weight, 3.5);
+        QCOMPARE(second.options().attend_word_weight, 0.5);
         const auto loaded = second.model().named_tensors();
         QCOMPARE(loaded.size(), saved.size());
         for (size_t i = 0; i < saved.size(); ++i) {
