@@ -129,8 +129,10 @@ TrainingSample build_sample(const synth::Conversation& conversation,
 
     // Every instance's box in the frame (none for one that vanishes there), for the rivals.
     std::vector<std::optional<std::array<float, 4>>> boxes;
-    for (const synth::Instance& inst : conversation.scene.instances) {
-        boxes.push_back(frame_box(mask_to_frame(inst.mask, s.frame), s.frame.side));
+    if (options.rivals) {
+        for (const synth::Instance& inst : conversation.scene.instances) {
+            boxes.push_back(frame_box(mask_to_frame(inst.mask, s.frame), s.frame.side));
+        }
     }
 
     const int eos = tokenizer.eos_id();

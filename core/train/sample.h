@@ -28,6 +28,7 @@ struct SampleOptions {
     int max_mask_rounds = 2;  // <seg> per conversation kept for the mask loss (hipie.yaml)
     bool mask_memory = true;  // false: no mask/box-encode rows (LISA-style ablation)
     bool training = true;     // true: Bernoulli keep mask on the encode rows; false: all 1
+    bool rivals = false;      // fill SegSample::rivals (the rival term's boxes)
     double keep_probability = 0.5;
 };
 
@@ -66,7 +67,8 @@ struct SegSample {
     int extreme = -1;
     // The normalised (cx, cy, w, h) boxes of every other instance of the scene (objects and
     // dots, without the answer and the instance [k] names; those that vanish in the frame are
-    // left out): the rivals the answer must outscore (training-only rival term).
+    // left out): the rivals the answer must outscore (training-only rival term; filled only
+    // with SampleOptions::rivals).
     std::vector<std::array<float, 4>> rivals;
     // Position in input_ids of the (last piece of the) expression's deciding word
     // (synth::deciding_word: "left", "colour", "large", ...), -1 when it has none: where the

@@ -1176,7 +1176,9 @@ SampleOptions sample_options_for(const model::SegllmConfig& config, bool mask_me
 }
 
 SampleOptions Trainer::sample_options() const {
-    return sample_options_for(model_.config, options_.mask_memory, true);
+    SampleOptions s = sample_options_for(model_.config, options_.mask_memory, true);
+    s.rivals = options_.select_rival_weight > 0;
+    return s;
 }
 
 synth::Conversation draw_conversation(std::uint64_t seed, double mixed_size_fraction,

@@ -673,10 +673,20 @@ private slots:
     // With the detach switch the HIPIE losses no longer reach segmentator_predictor (the LM
     // loss never does: it reads the hidden states, not the <seg> tokens; the probe is off).
     void rival_term_in_training() {
-        // Off by default: no rivals reach the loss. With a weight, the term enters the total
-        // with it, and its gradient reaches the LLM through the <seg> tokens.
+        // Off by default: the samples hold no rivals and none reach the loss. With a weight,
+        // the term enters the total with it, and its gradient reaches the LLM through the <seg>
+        // tokens.
+        QTemporaryDir plain_dir;
+        Trainer plain(small_options(plain_dir.path()));
+        for (const TrainingSample& sample : plain.make_batch(0)) {
+            for (const SegSample& sg : sample.segs) {
+                QVERIFY(sg.rivals.empty());
+            }
+        }
         QTemporaryDir dir;
-        Trainer trainer(small_options(dir.path()));
+        TrainerOptions o = small_options(dir.path());
+        o.select_rival_weight = 2.0;
+        Trainer trainer(o);
         TrainingModel& m = trainer.model();
         const std::vector<TrainingSample> batch = trainer.make_batch(0);
         std::size_t rivals = 0;

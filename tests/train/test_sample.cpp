@@ -175,12 +175,17 @@ private slots:
 
     void rivals_are_the_other_instances() {
         // Every <seg>'s rivals: the boxes of all instances but its answer and the instance [k]
-        // names, in instance order.
+        // names, in instance order; none unless asked for.
         synth::Rng rng(4);
+        SampleOptions with;
+        with.rivals = true;
         bool any_reference = false;
         for (std::uint64_t seed : {40, 41, 42}) {
             const synth::Conversation c = conversation(seed, 128, 96);
-            const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+            const TrainingSample s = build_sample(c, *tokenizer_, with, rng);
+            for (const SegSample& sg : build_sample(c, *tokenizer_, SampleOptions{}, rng).segs) {
+                QVERIFY(sg.rivals.empty());
+            }
             for (size_t r = 0; r < c.rounds.size(); ++r) {
                 const SegSample& sg = s.segs[r];
                 const int ref =
@@ -212,12 +217,11 @@ private slots:
             }
         }
         QVERIFY(gone >= 0);
-        const size_t before =
-            build_sample(c, *tokenizer_, SampleOptions{}, rng).segs[0].rivals.size();
+        const size_t before = build_sample(c, *tokenizer_, with, rng).segs[0].rivals.size();
         Mask& m = c.scene.instances[static_cast<size_t>(gone)].mask;
         std::fill(m.data.begin(), m.data.end(), std::uint8_t{0});
         m.at(301, 50) = 1;
-        const TrainingSample s = build_sample(c, *tokenizer_, SampleOptions{}, rng);
+        const TrainingSample s = build_sample(c, *tokenizer_, with, rng);
         QCOMPARE(s.segs[0].rivals.size(), before - 1);
     }
 
