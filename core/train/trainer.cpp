@@ -920,8 +920,8 @@ at::Tensor training_loss(TrainingModel& m, const std::vector<TrainingSample>& ba
 
 namespace {
 
-// The batch's breakdown from its slices' (slice j holds samples [j*total/slices,
-// (j+1)*total/slices)): each term weighted by the slice's share, targets summed.
+// The batch's breakdown from its slices' (slice j holds (j+1)*total/slices - j*total/slices
+// samples): each term weighted by the slice's share, targets summed.
 LossBreakdown combine(const std::vector<LossBreakdown>& parts, std::int64_t total,
                       std::int64_t slices) {
     LossBreakdown sum;
@@ -1224,6 +1224,43 @@ std::vector<TrainingSample> Trainer::make_batch(std::int64_t step) const {
     return batch;
 }
 
+std::vector<std::vector<size_t>> balanced_slices(const std::vector<TrainingSample>& batch,
+                                                 std::int64_t slices) {
+    const auto total = static_cast<std::int64_t>(batch.size());
+    if (total == 0) {
+        return {};
+    }
+    slices = std::clamp<std::int64_t>(slices, 1, total);
+    const auto cost = [&](size_t i) { return batch[i].segs.size() + batch[i].encodes.size(); };
+    std::vector<size_t> order(batch.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        order[i] = i;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return cost(a) > cost(b); });
+    std::vector<std::vector<size_t>> groups(static_cast<size_t>(slices));
+    std::vector<size_t> load(groups.size(), 0), room(groups.size());
+    for (std::int64_t j = 0; j < slices; ++j) {
+        room[static_cast<size_t>(j)] =
+            static_cast<size_t>((j + 1) * total / slices - j * total / slices);
+    }
+    for (const size_t i : order) {
+        size_t best = groups.size();
+        for (size_t j = 0; j < groups.size(); ++j) {
+            if (room[j] > 0 && (best == groups.size() || load[j] < load[best])) {
+                best = j;
+            }
+        }
+        groups[best].push_back(i);
+        load[best] += cost(i);
+        --room[best];
+    }
+    for (std::vector<size_t>& g : groups) {
+        std::sort(g.begin(), g.end());
+    }
+    return groups;
+}
+
 StepReport Trainer::step_on(const std::vector<TrainingSample>& batch) {
     const auto start = std::chrono::steady_clock::now();
     const double factor =
@@ -1239,19 +1276,23 @@ StepReport Trainer::step_on(const std::vector<TrainingSample>& batch) {
     const bool with_hipie = optimizer_->steps() >= options_.probe_only_steps;
     const auto total = static_cast<std::int64_t>(batch.size());
     const std::int64_t slices = std::clamp<std::int64_t>(options_.workers, 1, total);
-    // Slice j: samples [j * total / slices, (j + 1) * total / slices). Each slice's mean loss is
-    // weighted by its share of the batch; the backward passes accumulate into the same .grad
-    // (LibTorch's gradient accumulation is thread-safe).
+    // Slice j holds (j + 1) * total / slices - j * total / slices samples, chosen by
+    // balanced_slices so that the threads finish together. Each slice's mean loss is weighted
+    // by its share of the batch; the backward passes accumulate into the same .grad (LibTorch's
+    // gradient accumulation is thread-safe).
     std::vector<LossBreakdown> parts(static_cast<size_t>(slices));
     std::vector<std::exception_ptr> errors(static_cast<size_t>(slices));
+    const std::vector<std::vector<size_t>> members = balanced_slices(batch, slices);
     const auto run_slice = [&](std::int64_t j) {
         try {
-            const std::int64_t from = j * total / slices, to = (j + 1) * total / slices;
-            const std::vector<TrainingSample> slice(batch.begin() + from, batch.begin() + to);
+            std::vector<TrainingSample> slice;
+            for (const size_t i : members[static_cast<size_t>(j)]) {
+                slice.push_back(batch[i]);
+            }
             const at::Tensor loss =
                 training_loss(model_, slice, weights_, &parts[static_cast<size_t>(j)],
                               options_.grounding_weight, detach, with_hipie);
-            (loss * (static_cast<double>(to - from) / static_cast<double>(total))).backward();
+            (loss * (static_cast<double>(slice.size()) / static_cast<double>(total))).backward();
         } catch (...) {
             errors[static_cast<size_t>(j)] = std::current_exception();
         }

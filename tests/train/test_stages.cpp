@@ -1,7 +1,8 @@
 // The training schedule pieces of trainer.h: the grounding stage (HIPIE skipped: no HIPIE terms,
 // no gradient into the segmentator, the probe still trained), data-parallel worker slices (the
-// gradients equal those of the same slices run one after the other), the probe on every <seg>
-// (not only the mask-supervised ones) and mixed-size conversations.
+// gradients equal those of the same slices run one after the other; the slices balance the
+// rounds), the probe on every <seg> (not only the mask-supervised ones) and mixed-size
+// conversations.
 
 // LibTorch before Qt: Qt's "slots" macro breaks ATen's IValue::slots().
 #include <ATen/ATen.h>
@@ -16,9 +17,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
+#include <vector>
 
 using namespace segllm;
 using namespace segllm::train;
@@ -146,8 +149,53 @@ private slots:
                  qPrintable(QString("%1 vs %2").arg(both.grounding).arg(expected)));
     }
 
-    // Two worker threads give the gradients of the two half-batches weighted 1/2 each and run
-    // one after the other on this thread.
+    // balanced_slices keeps the sizes of contiguous slices, places every sample once and evens
+    // out the rounds: a batch of 8, 7, 1 and 1 rounds is split 8+1 / 7+1 (contiguous: 15 / 2).
+    void balanced_slices_even_out_rounds() {
+        const auto batch_of = [](const std::vector<int>& rounds) {
+            std::vector<TrainingSample> batch(rounds.size());
+            for (size_t i = 0; i < rounds.size(); ++i) {
+                batch[i].segs.resize(static_cast<size_t>(rounds[i]));
+            }
+            return batch;
+        };
+        const auto load = [](const std::vector<TrainingSample>& batch,
+                             const std::vector<size_t>& group) {
+            size_t sum = 0;
+            for (const size_t i : group) {
+                sum += batch[i].segs.size();
+            }
+            return sum;
+        };
+        const std::vector<TrainingSample> four = batch_of({8, 7, 1, 1});
+        const auto two = balanced_slices(four, 2);
+        QCOMPARE(two.size(), size_t{2});
+        QCOMPARE(two[0], (std::vector<size_t>{0, 3}));
+        QCOMPARE(two[1], (std::vector<size_t>{1, 2}));
+        QCOMPARE(load(four, two[0]), size_t{9});
+        QCOMPARE(load(four, two[1]), size_t{8});
+
+        // Uneven counts keep the contiguous sizes (2, 3 for 5 samples); more slices than
+        // samples give one sample each; an empty batch gives no slices.
+        const std::vector<TrainingSample> five = batch_of({1, 2, 3, 4, 5});
+        const auto uneven = balanced_slices(five, 2);
+        QCOMPARE(uneven[0].size(), size_t{2});
+        QCOMPARE(uneven[1].size(), size_t{3});
+        std::vector<int> seen(5, 0);
+        for (const auto& g : uneven) {
+            for (const size_t i : g) {
+                ++seen[i];
+            }
+        }
+        QCOMPARE(seen, (std::vector<int>{1, 1, 1, 1, 1}));
+        QVERIFY(std::max(load(five, uneven[0]), load(five, uneven[1])) <= 8);
+        QCOMPARE(balanced_slices(four, 9).size(), size_t{4});
+        QCOMPARE(balanced_slices(four, 0).size(), size_t{1});
+        QVERIFY(balanced_slices({}, 2).empty());
+    }
+
+    // Two worker threads give the gradients of the two balanced half-batches weighted 1/2 each
+    // and run one after the other on this thread.
     void worker_slices_accumulate_like_sequential_halves() {
         QTemporaryDir dir_a, dir_b;
         TrainerOptions o = small_trainer_options(dir_a.path(), 7, 10);
@@ -160,9 +208,12 @@ private slots:
         o.run_dir = dir_b.path().toStdString();
         o.workers = 1;
         Trainer sequential(o);
-        for (int half = 0; half < 2; ++half) {
-            const std::vector<TrainingSample> slice(batch.begin() + 2 * half,
-                                                    batch.begin() + 2 * half + 2);
+        for (const std::vector<size_t>& group : balanced_slices(batch, 2)) {
+            QCOMPARE(group.size(), size_t{2});
+            std::vector<TrainingSample> slice;
+            for (const size_t i : group) {
+                slice.push_back(batch[i]);
+            }
             LossBreakdown bd;
             (training_loss(sequential.model(), slice, HipieLossWeights{}, &bd, o.grounding_weight) *
              0.5)
