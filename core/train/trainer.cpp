@@ -22,6 +22,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -1233,9 +1234,7 @@ std::vector<std::vector<size_t>> balanced_slices(const std::vector<TrainingSampl
     slices = std::clamp<std::int64_t>(slices, 1, total);
     const auto cost = [&](size_t i) { return batch[i].segs.size() + batch[i].encodes.size(); };
     std::vector<size_t> order(batch.size());
-    for (size_t i = 0; i < order.size(); ++i) {
-        order[i] = i;
-    }
+    std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return cost(a) > cost(b); });
     std::vector<std::vector<size_t>> groups(static_cast<size_t>(slices));

@@ -325,11 +325,12 @@ struct StepReport {
     double seconds = 0;
 };
 
-// Splits a batch into `slices` groups of worker threads: group j holds (j + 1) * n / slices -
-// j * n / slices samples (as contiguous slices would), chosen largest first into the least
-// loaded group so that the groups' costs (rounds plus encoded masks of each sample) are as
-// even as that allows. Each group lists its batch indices in ascending order; the result
-// depends on the samples' sizes only. slices is clamped to 1..n.
+// Splits a batch of n samples into `slices` groups, one per worker thread: group j holds
+// (j + 1) * n / slices - j * n / slices samples (as contiguous slices would), placed largest
+// first into the least loaded group so that the groups' costs (rounds plus encoded masks of
+// each sample) are as even as that allows. Each group lists its batch indices in ascending
+// order; the result depends on the samples' sizes only. slices is clamped to 1..n; an empty
+// batch gives no groups.
 std::vector<std::vector<size_t>> balanced_slices(const std::vector<TrainingSample>& batch,
                                                  std::int64_t slices);
 
