@@ -2,9 +2,11 @@
 """readme_tables.py README OUT [--check]: rewrites the score tables of README (the lines from
 '128x128, 500 conversations, seed 424242:' up to the one starting 'With the true history') from
 the JSON files that score-model.sh wrote into OUT (128, 128-nm, mixed, mixed-nm, corr, corr-nm).
-With --check it only prints the lines that would change."""
-import json, sys
+With --check it only prints the lines that would change (as a diff) and exits 1 when any would."""
+import difflib, json, sys
 
+if len(sys.argv) < 3:
+    sys.exit(__doc__)
 readme, d = sys.argv[1], sys.argv[2]
 J = lambda n: json.load(open(f"{d}/{n}.json"))
 
@@ -43,9 +45,10 @@ lines = open(readme).read().split("\n")
 i = lines.index("128x128, 500 conversations, seed 424242:")
 j = next(k for k in range(i, len(lines)) if lines[k].startswith("With the true history"))
 if "--check" in sys.argv:
-    old = lines[i:j]
-    for x, y in zip(old, new):
-        if x != y: print("-", x); print("+", y)
+    diff = list(difflib.unified_diff(lines[i:j], new, readme, "from " + d, lineterm=""))
+    if diff:
+        print("\n".join(diff))
+        sys.exit(1)
     sys.exit(0)
 lines[i:j] = new
 open(readme, "w").write("\n".join(lines))
