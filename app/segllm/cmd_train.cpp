@@ -105,6 +105,11 @@ const std::vector<OptionSpec>& train_options() {
          "fraction of the conversations drawn at a random size (sides 96..512) instead of "
          "128x128",
          "0.5"},
+        {"hard-rounds", "F",
+         "probability that a conversation's mask-supervised rounds (two) are taken from its "
+         "positional, interactional and attribute rounds first instead of from all alike, so "
+         "that the choice terms see the relations that go wrong most (kept on resume)",
+         "0"},
         {"min-rounds", "R", "fewest rounds of a training conversation", "1"},
         {"max-rounds", "R", "most rounds of a training conversation", "8"},
         {"workers", "W",
@@ -274,6 +279,11 @@ int run_train(const std::vector<std::string>& argv) {
     if (!(options.mixed_size_fraction >= 0 && options.mixed_size_fraction <= 1)) {
         throw Error("option '--mixed-size' expects a fraction in 0..1, got " +
                     args.value("mixed-size"));
+    }
+    options.hard_rounds = args.number("hard-rounds");
+    if (!(options.hard_rounds >= 0 && options.hard_rounds <= 1)) {
+        throw Error("option '--hard-rounds' expects a probability in 0..1, got " +
+                    args.value("hard-rounds"));
     }
     options.min_rounds = static_cast<int>(positive(args, "min-rounds", synth::kMaxRounds));
     options.max_rounds = static_cast<int>(positive(args, "max-rounds", synth::kMaxRounds));

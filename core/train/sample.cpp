@@ -114,6 +114,11 @@ bool answers_fit_frame(const synth::Conversation& conversation, int hipie_side) 
     return true;
 }
 
+bool hard_relation(synth::RelationType type) {
+    return type == synth::RelationType::positional || type == synth::RelationType::interactional ||
+           type == synth::RelationType::attribute;
+}
+
 TrainingSample build_sample(const synth::Conversation& conversation,
                             const text::Tokenizer& tokenizer, const SampleOptions& options,
                             synth::Rng& rng) {
@@ -175,6 +180,7 @@ TrainingSample build_sample(const synth::Conversation& conversation,
             sg.word_position += offset;
         }
         sg.round = static_cast<int>(r) + 1;
+        sg.relation = round.type;
         sg.form = static_cast<int>(round.spec.form);
         if (round.spec.form == synth::Form::size) {
             sg.size_word = static_cast<int>(round.spec.size);
@@ -217,11 +223,16 @@ TrainingSample build_sample(const synth::Conversation& conversation,
         }
     }
 
-    // At most max_mask_rounds <seg> keep the mask loss, chosen at random.
+    // At most max_mask_rounds <seg> keep the mask loss, chosen at random (the hard rounds
+    // first with probability hard_rounds).
     std::vector<size_t> order(s.segs.size());
     std::iota(order.begin(), order.end(), size_t{0});
     for (size_t i = order.size(); i > 1; --i) {
         std::swap(order[i - 1], order[static_cast<size_t>(rng.below(i))]);
+    }
+    if (options.hard_rounds > 0 && rng.bernoulli(options.hard_rounds)) {
+        std::stable_partition(order.begin(), order.end(),
+                              [&s](size_t i) { return hard_relation(s.segs[i].relation); });
     }
     const size_t kept =
         std::min(order.size(), static_cast<size_t>(std::max(0, options.max_mask_rounds)));

@@ -30,7 +30,17 @@ struct SampleOptions {
     bool training = true;     // true: Bernoulli keep mask on the encode rows; false: all 1
     bool rivals = false;      // fill SegSample::rivals (the rival term's boxes)
     double keep_probability = 0.5;
+    // Probability that a conversation's mask-supervised <seg> (max_mask_rounds of them) are
+    // taken first from its hard rounds (hard_relation: positional, interactional, attribute),
+    // in random order among them, instead of from all rounds alike (0: all alike, as the
+    // reference; no random draw is spent then, so the stream of a run stays as it was).
+    double hard_rounds = 0.0;
 };
+
+// The relations whose rounds the trained models get wrong most often (the choice among the
+// candidates): positional, interactional and attribute. SampleOptions::hard_rounds supervises
+// them first.
+bool hard_relation(synth::RelationType type);
 
 // The mask-encode and box-encode inputs of one referenced instance.
 struct EncodeInput {
@@ -74,6 +84,7 @@ struct SegSample {
     // (synth::deciding_word: "left", "colour", "large", ...), -1 when it has none: where the
     // training-only word look sends one attention head of the state before <seg>.
     int word_position = -1;
+    synth::RelationType relation = synth::RelationType::absolute;  // the round's type
 };
 
 struct TrainingSample {

@@ -1006,6 +1006,7 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
                 state.value("select_pair_weight", options_.select_pair_weight);
             options_.select_rival_weight =
                 state.value("select_rival_weight", options_.select_rival_weight);
+            options_.hard_rounds = state.value("hard_rounds", options_.hard_rounds);
             options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
             options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
             // Keys that a state of an older trainer lacks keep the given options.
@@ -1179,6 +1180,7 @@ SampleOptions sample_options_for(const model::SegllmConfig& config, bool mask_me
 SampleOptions Trainer::sample_options() const {
     SampleOptions s = sample_options_for(model_.config, options_.mask_memory, true);
     s.rivals = options_.select_rival_weight > 0;
+    s.hard_rounds = options_.hard_rounds;
     return s;
 }
 
@@ -1452,6 +1454,7 @@ void Trainer::save() const {
                             {"select_weight", options_.select_weight},
                             {"select_pair_weight", options_.select_pair_weight},
                             {"select_rival_weight", options_.select_rival_weight},
+                            {"hard_rounds", options_.hard_rounds},
                             {"seg_detach_fraction", options_.seg_detach_fraction},
                             {"probe_only_steps", options_.probe_only_steps},
                             {"mixed_size_fraction", options_.mixed_size_fraction},

@@ -261,6 +261,10 @@ struct TrainerOptions {
     // matched query must outscore every other instance of the scene that queries sit on
     // (SegSample::rivals), as a cross-entropy over objects. Kept on resume.
     double select_rival_weight = 0.0;
+    // Probability that a conversation's mask-supervised rounds are taken from its positional,
+    // interactional and attribute rounds first (SampleOptions::hard_rounds; 0: all rounds
+    // alike). Kept on resume.
+    double hard_rounds = 0.0;
     // Side of the probes' position grid (TrainingModel::probe_cells; 0: off). A run keeps it on
     // resume; the probes of a run are sized by it.
     int probe_cells = 0;

@@ -130,6 +130,54 @@ private slots:
         }
     }
 
+    // hard_rounds 1: the two mask-supervised <seg> are the hard rounds (positional,
+    // interactional, attribute) where there are two, all of them and then others where there
+    // are fewer; hard_rounds 0 draws nothing more than the uniform choice (same flags, same
+    // stream afterwards). Each <seg> carries its round's relation.
+    void hard_rounds_are_supervised_first() {
+        int with_hard = 0, mixed = 0;
+        for (std::uint64_t seed = 200; seed < 240; ++seed) {
+            const synth::Conversation c = synth::generate_conversation(
+                seed, synth::SceneOptions{128, 128}, synth::ConversationOptions{4, 8});
+            int hard = 0;
+            for (const auto& r : c.rounds) {
+                hard += hard_relation(r.type) ? 1 : 0;
+            }
+            QCOMPARE(hard_relation(synth::RelationType::absolute), false);
+            QCOMPARE(hard_relation(synth::RelationType::hierarchical), false);
+            SampleOptions first;
+            first.hard_rounds = 1.0;
+            synth::Rng rng_first(seed);
+            const TrainingSample s = build_sample(c, *tokenizer_, first, rng_first);
+            int supervised = 0, supervised_hard = 0;
+            for (size_t i = 0; i < s.segs.size(); ++i) {
+                QCOMPARE(s.segs[i].relation, c.rounds[i].type);
+                if (s.segs[i].supervised) {
+                    ++supervised;
+                    supervised_hard += hard_relation(s.segs[i].relation) ? 1 : 0;
+                }
+            }
+            QCOMPARE(supervised, 2);
+            QCOMPARE(supervised_hard, std::min(hard, 2));
+            with_hard += hard > 0 ? 1 : 0;
+            mixed += hard > 0 && hard < static_cast<int>(c.rounds.size()) ? 1 : 0;
+
+            SampleOptions uniform, zero;
+            zero.hard_rounds = 0.0;
+            synth::Rng rng_uniform(seed), rng_zero(seed);
+            const TrainingSample a = build_sample(c, *tokenizer_, uniform, rng_uniform);
+            const TrainingSample b = build_sample(c, *tokenizer_, zero, rng_zero);
+            for (size_t i = 0; i < a.segs.size(); ++i) {
+                QCOMPARE(a.segs[i].supervised, b.segs[i].supervised);
+            }
+            QCOMPARE(rng_uniform.next(), rng_zero.next());
+        }
+        // the check above must have had conversations where the choice matters
+        QVERIFY2(mixed >= 10,
+                 qPrintable(QString("%1 of 40 with hard and other rounds").arg(mixed)));
+        QVERIFY(with_hard >= 10);
+    }
+
     void no_mask_memory_drops_the_rows() {
         synth::Rng rng(3);
         const synth::Conversation c = conversation(30);
