@@ -7,9 +7,11 @@
 #include "core/synth/conversation.h"
 #include "core/train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -106,10 +108,21 @@ const std::vector<OptionSpec>& train_options() {
          "128x128",
          "0.5"},
         {"hard-rounds", "F",
-         "probability that a conversation's mask-supervised rounds (two) are taken from its "
+         "probability that a conversation's mask-supervised rounds (--mask-rounds) are taken from "
+         "its "
          "positional, interactional and attribute rounds first instead of from all alike, so "
          "that the choice terms see the relations that go wrong most (kept on resume)",
          "0"},
+        {"first-forms", "LIST",
+         "comma-separated forms (touching,above,...: the names of the error analysis) whose "
+         "rounds --hard-rounds supervises before the other hard rounds (needs --hard-rounds "
+         "above 0; kept on resume)",
+         ""},
+        {"mask-rounds", "N",
+         "mask-supervised rounds per conversation (1.." + std::to_string(synth::kMaxRounds) +
+             "; more gives the choice terms more rounds per step and costs decoder time; kept "
+             "on resume)",
+         "2"},
         {"min-rounds", "R", "fewest rounds of a training conversation", "1"},
         {"max-rounds", "R", "most rounds of a training conversation", "8"},
         {"workers", "W",
@@ -285,6 +298,24 @@ int run_train(const std::vector<std::string>& argv) {
         throw Error("option '--hard-rounds' expects a probability in 0..1, got " +
                     args.value("hard-rounds"));
     }
+    const std::string first_forms = args.value("first-forms");
+    std::size_t from = 0;
+    while (!first_forms.empty() && from <= first_forms.size()) {
+        const std::size_t comma = std::min(first_forms.find(',', from), first_forms.size());
+        const std::string name = first_forms.substr(from, comma - from);
+        const std::optional<synth::Form> form = synth::form_named(name);
+        if (!form) {
+            throw Error("option '--first-forms': unknown form '" + name +
+                        "' (the forms are the names of the error analysis: touching, above, "
+                        "left_of, same_colour, ...)");
+        }
+        options.first_forms.push_back(*form);
+        from = comma + 1;
+    }
+    if (!options.first_forms.empty() && options.hard_rounds <= 0) {
+        throw Error("option '--first-forms' needs '--hard-rounds' above 0");
+    }
+    options.mask_rounds = static_cast<int>(positive(args, "mask-rounds", synth::kMaxRounds));
     options.min_rounds = static_cast<int>(positive(args, "min-rounds", synth::kMaxRounds));
     options.max_rounds = static_cast<int>(positive(args, "max-rounds", synth::kMaxRounds));
     if (options.min_rounds > options.max_rounds) {

@@ -119,6 +119,15 @@ const char* form_name(Form form) {
     return f != nullptr ? f->name : "?";
 }
 
+std::optional<Form> form_named(const std::string& name) {
+    for (const FormWords& f : kFormWords) {
+        if (name == f.name) {
+            return f.form;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<Form> expression_form(const std::string& prompt) {
     std::vector<std::string> words(1);
     for (const char c : prompt) {

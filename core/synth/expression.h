@@ -55,6 +55,8 @@ RelationType form_type(Form form);
 
 // The form's name as the error analysis writes it: "colour_shape", "size", "left_of", ...
 const char* form_name(Form form);
+// The form form_name writes as `name`; nullopt for any other string.
+std::optional<Form> form_named(const std::string& name);
 // The form of the expression a prompt asks for, read from its words in any wrapper ("Now the
 // large red circle.", "Can you segment the shape left of [2]?"; case and punctuation do not
 // matter); nullopt when the prompt holds none of the world's expressions.

@@ -223,8 +223,8 @@ TrainingSample build_sample(const synth::Conversation& conversation,
         }
     }
 
-    // At most max_mask_rounds <seg> keep the mask loss, chosen at random (the hard rounds
-    // first with probability hard_rounds).
+    // At most max_mask_rounds <seg> keep the mask loss, chosen at random (with probability
+    // hard_rounds the rounds of first_forms first, then the other hard rounds).
     std::vector<size_t> order(s.segs.size());
     std::iota(order.begin(), order.end(), size_t{0});
     for (size_t i = order.size(); i > 1; --i) {
@@ -233,6 +233,13 @@ TrainingSample build_sample(const synth::Conversation& conversation,
     if (options.hard_rounds > 0 && rng.bernoulli(options.hard_rounds)) {
         std::stable_partition(order.begin(), order.end(),
                               [&s](size_t i) { return hard_relation(s.segs[i].relation); });
+        if (!options.first_forms.empty()) {
+            std::stable_partition(order.begin(), order.end(), [&s, &options](size_t i) {
+                const auto form = static_cast<synth::Form>(s.segs[i].form);
+                return std::find(options.first_forms.begin(), options.first_forms.end(), form) !=
+                       options.first_forms.end();
+            });
+        }
     }
     const size_t kept =
         std::min(order.size(), static_cast<size_t>(std::max(0, options.max_mask_rounds)));

@@ -35,6 +35,10 @@ struct SampleOptions {
     // in random order among them, instead of from all rounds alike (0: all alike, as the
     // reference; no random draw is spent then, so the stream of a run stays as it was).
     double hard_rounds = 0.0;
+    // Forms whose rounds come before the other hard rounds when hard_rounds draws true (empty:
+    // none; the forms the trained models get wrong most, e.g. touching and above). No random
+    // draw is spent on it.
+    std::vector<synth::Form> first_forms;
 };
 
 // The relations whose rounds the trained models get wrong most often (the choice among the

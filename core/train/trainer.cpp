@@ -1007,6 +1007,24 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.select_rival_weight =
                 state.value("select_rival_weight", options_.select_rival_weight);
             options_.hard_rounds = state.value("hard_rounds", options_.hard_rounds);
+            options_.mask_rounds = state.value("mask_rounds", options_.mask_rounds);
+            if (options_.mask_rounds < 1 || options_.mask_rounds > synth::kMaxRounds) {
+                throw Error("trainer: " + state_path.string() + ": mask_rounds " +
+                            std::to_string(options_.mask_rounds) + " is not 1.." +
+                            std::to_string(synth::kMaxRounds));
+            }
+            if (state.contains("first_forms")) {
+                options_.first_forms.clear();
+                for (const auto& name : state.at("first_forms")) {
+                    const std::string text = name.is_string() ? name.get<std::string>() : "";
+                    const std::optional<synth::Form> form = synth::form_named(text);
+                    if (!form) {
+                        throw Error("trainer: " + state_path.string() + ": unknown form '" + text +
+                                    "' in first_forms");
+                    }
+                    options_.first_forms.push_back(*form);
+                }
+            }
             options_.seg_detach_fraction = state.value("seg_detach_fraction", 0.0);
             options_.clip_pretrain_steps = state.value("clip_pretrain_steps", 0);
             // Keys that a state of an older trainer lacks keep the given options.
@@ -1181,6 +1199,8 @@ SampleOptions Trainer::sample_options() const {
     SampleOptions s = sample_options_for(model_.config, options_.mask_memory, true);
     s.rivals = options_.select_rival_weight > 0;
     s.hard_rounds = options_.hard_rounds;
+    s.first_forms = options_.first_forms;
+    s.max_mask_rounds = options_.mask_rounds;
     return s;
 }
 
@@ -1437,6 +1457,10 @@ void Trainer::save() const {
         weights::write_safetensors((fs::path(options_.run_dir) / (name + ".safetensors")).string(),
                                    parameters_of(*probe), {});
     }
+    nlohmann::json first_form_names = nlohmann::json::array();
+    for (const synth::Form form : options_.first_forms) {
+        first_form_names.push_back(synth::form_name(form));
+    }
     nlohmann::json state = {{"step", optimizer_->steps()},
                             {"clip_pretrain_steps", options_.clip_pretrain_steps},
                             {"clip_frozen", clip_frozen_},
@@ -1455,6 +1479,8 @@ void Trainer::save() const {
                             {"select_pair_weight", options_.select_pair_weight},
                             {"select_rival_weight", options_.select_rival_weight},
                             {"hard_rounds", options_.hard_rounds},
+                            {"first_forms", first_form_names},
+                            {"mask_rounds", options_.mask_rounds},
                             {"seg_detach_fraction", options_.seg_detach_fraction},
                             {"probe_only_steps", options_.probe_only_steps},
                             {"mixed_size_fraction", options_.mixed_size_fraction},

@@ -265,6 +265,12 @@ struct TrainerOptions {
     // interactional and attribute rounds first (SampleOptions::hard_rounds; 0: all rounds
     // alike). Kept on resume.
     double hard_rounds = 0.0;
+    // Forms whose rounds are supervised before the other hard rounds when hard_rounds draws
+    // true (SampleOptions::first_forms; empty: none). Kept on resume.
+    std::vector<synth::Form> first_forms;
+    // Mask-supervised <seg> per conversation (SampleOptions::max_mask_rounds; 2 as hipie.yaml).
+    // Kept on resume.
+    int mask_rounds = 2;
     // Side of the probes' position grid (TrainingModel::probe_cells; 0: off). A run keeps it on
     // resume; the probes of a run are sized by it.
     int probe_cells = 0;

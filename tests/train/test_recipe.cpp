@@ -19,6 +19,7 @@
 #include "core/weights/checkpoint.h"
 #include "tests/train/small_trainer_options.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -172,6 +173,50 @@ private slots:
         Trainer resumed(o);
         QCOMPARE(resumed.step_count(), std::int64_t{1});
         QVERIFY(tower_frozen(resumed));
+    }
+
+    // hard_rounds, first_forms and mask_rounds reach the samples and are kept on resume; a state
+    // naming an unknown form is refused with the file's name.
+    void supervision_choice_kept_on_resume() {
+        QTemporaryDir dir;
+        TrainerOptions o = small_options(dir.path());
+        o.steps = 1;
+        o.hard_rounds = 0.5;
+        o.first_forms = {synth::Form::touching, synth::Form::above};
+        o.mask_rounds = 3;
+        {
+            Trainer trainer(o);
+            QCOMPARE(trainer.sample_options().max_mask_rounds, 3);
+            trainer.run(nullptr);
+        }
+        TrainerOptions again = small_options(dir.path());  // the defaults given
+        again.resume = true;
+        again.steps = 2;
+        {
+            Trainer resumed(again);
+            const SampleOptions so = resumed.sample_options();
+            QCOMPARE(so.hard_rounds, 0.5);
+            QCOMPARE(so.max_mask_rounds, 3);
+            QVERIFY(so.first_forms == o.first_forms);
+        }
+        const std::string state_path = again.run_dir + "/trainer_state.json";
+        QFile file(QString::fromStdString(state_path));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QString text = QString::fromUtf8(file.readAll());
+        file.close();
+        QVERIFY(text.contains("\"touching\""));
+        text.replace("\"touching\"", "\"touchy\"");
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write(text.toUtf8());
+        file.close();
+        try {
+            Trainer broken(again);
+            QFAIL("a state with an unknown form was accepted");
+        } catch (const Error& e) {
+            const QString what = e.what();
+            QVERIFY2(what.contains("trainer_state.json") && what.contains("touchy"),
+                     qPrintable(what));
+        }
     }
 
     void training_targets_carry_the_instance_attributes() {

@@ -186,6 +186,74 @@ private slots:
             qPrintable(QString("uniform choice missed hard rounds in %1").arg(uniform_missed)));
     }
 
+    // first_forms: under hard_rounds 1 the rounds of those forms are supervised before the
+    // other hard rounds, with no draw more than hard_rounds alone; max_mask_rounds sets how many
+    // <seg> are supervised.
+    void first_forms_and_mask_rounds() {
+        QVERIFY(synth::form_named("touching") == synth::Form::touching);
+        QVERIFY(synth::form_named("left_of") == synth::Form::left_of);
+        QVERIFY(!synth::form_named("left of"));
+        QVERIFY(!synth::form_named(""));
+        const std::vector<synth::Form> first = {synth::Form::above, synth::Form::left_of};
+        const auto is_first = [&first](int form) {
+            return std::find(first.begin(), first.end(), static_cast<synth::Form>(form)) !=
+                   first.end();
+        };
+        int decided = 0, plain_missed = 0;
+        for (std::uint64_t seed = 300; seed < 400; ++seed) {
+            const synth::Conversation c = synth::generate_conversation(
+                seed, synth::SceneOptions{128, 128}, synth::ConversationOptions{4, 8});
+            int wanted = 0, hard = 0;
+            for (const auto& r : c.rounds) {
+                wanted += is_first(static_cast<int>(r.spec.form)) ? 1 : 0;
+                hard += hard_relation(r.type) ? 1 : 0;
+            }
+            SampleOptions plain;
+            plain.hard_rounds = 1.0;
+            SampleOptions with_first = plain;
+            with_first.first_forms = first;
+            synth::Rng rng_plain(seed), rng_first(seed);
+            const TrainingSample p = build_sample(c, *tokenizer_, plain, rng_plain);
+            const TrainingSample s = build_sample(c, *tokenizer_, with_first, rng_first);
+            QCOMPARE(rng_first.next(), rng_plain.next());  // the same draws
+            int supervised = 0, supervised_first = 0, supervised_hard = 0, plain_first = 0;
+            for (size_t i = 0; i < s.segs.size(); ++i) {
+                QCOMPARE(s.segs[i].form, static_cast<int>(c.rounds[i].spec.form));
+                if (s.segs[i].supervised) {
+                    ++supervised;
+                    supervised_first += is_first(s.segs[i].form) ? 1 : 0;
+                    supervised_hard += hard_relation(s.segs[i].relation) ? 1 : 0;
+                }
+                plain_first += p.segs[i].supervised && is_first(p.segs[i].form) ? 1 : 0;
+            }
+            QCOMPARE(supervised, 2);
+            QCOMPARE(supervised_first, std::min(wanted, 2));
+            QCOMPARE(supervised_hard, std::min(hard, 2));  // the hard rounds still come next
+            if (wanted > 0 && hard > wanted) {
+                ++decided;
+                plain_missed += plain_first < std::min(wanted, 2) ? 1 : 0;
+            }
+
+            // max_mask_rounds: that many <seg> (all where there are fewer)
+            for (int m : {1, 3, 8}) {
+                SampleOptions more;
+                more.max_mask_rounds = m;
+                synth::Rng rng(seed);
+                const TrainingSample t = build_sample(c, *tokenizer_, more, rng);
+                int n = 0;
+                for (const SegSample& sg : t.segs) {
+                    n += sg.supervised ? 1 : 0;
+                }
+                QCOMPARE(n, std::min(m, static_cast<int>(c.rounds.size())));
+            }
+        }
+        // conversations where first_forms changes the choice, and hard_rounds alone misses
+        // some of those rounds
+        QVERIFY2(decided >= 10, qPrintable(QString("%1 of 100 decided").arg(decided)));
+        QVERIFY2(plain_missed >= 3,
+                 qPrintable(QString("hard_rounds alone missed %1").arg(plain_missed)));
+    }
+
     void no_mask_memory_drops_the_rows() {
         synth::Rng rng(3);
         const synth::Conversation c = conversation(30);
