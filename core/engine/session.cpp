@@ -451,7 +451,7 @@ RoundResult Session::Impl::ask(const std::string& prompt, const std::vector<int>
         const auto t_mask = Clock::now();
         InstanceState inst;
         inst.pub.id = round_number;
-        inst.pub.mask = mask_from_frame(seg->mask_frame, image->frame);
+        inst.pub.mask = seg->mask;
         inst.pub.box = tight_box(inst.pub.mask);
         inst.pub.score = seg->score;
         inst.mask_frame = seg->mask_frame;
@@ -539,7 +539,7 @@ Mask Session::candidate_mask(int id, std::size_t rank) const {
                     " (candidates: " + std::to_string(s.candidates.size()) + ")");
     }
     at::NoGradGuard no_grad;
-    return mask_from_frame(impl_->model().candidate_mask(*s.seg, rank), impl_->image->frame);
+    return impl_->model().candidate_image_mask(*s.seg, rank);
 }
 
 std::optional<std::size_t> Session::candidate_at(int id, int x, int y) const {
@@ -607,7 +607,7 @@ void Session::choose_candidate(int id, std::size_t rank) {
         Mask mask_frame = impl_->model().candidate_mask(*s.seg, rank);
         const auto& box = s.seg->candidates[rank].box;
         const BoxF box_frame{box[0], box[1], box[2], box[3]};
-        Mask orig = mask_from_frame(mask_frame, impl_->image->frame);
+        Mask orig = impl_->model().candidate_image_mask(*s.seg, rank);
         at::Tensor rows = impl_->instance_rows(mask_frame, box_frame);
         s.pub.box = tight_box(orig);
         s.pub.mask = std::move(orig);

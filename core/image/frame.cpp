@@ -4,6 +4,8 @@
 #include "core/image/resample.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <string>
 
 namespace segllm {
@@ -89,6 +91,57 @@ Mask mask_from_frame(const Mask& padded, const ModelFrame& frame) {
         }
     }
     return resize_pil(valid, frame.orig_w, frame.orig_h, ResampleFilter::Bilinear);
+}
+
+Mask mask_from_frame_logits(const std::vector<float>& logits, const ModelFrame& frame,
+                            double threshold) {
+    const auto side = static_cast<std::size_t>(frame.side);
+    if (frame.side <= 0 || logits.size() != side * side) {
+        throw Error("mask_from_frame_logits: " + std::to_string(logits.size()) +
+                    " logits for a frame of " + size_text(frame.side, frame.side));
+    }
+    if (!(threshold > 0 && threshold < 1)) {
+        throw Error("mask_from_frame_logits: threshold " + std::to_string(threshold) +
+                    " is not in (0, 1)");
+    }
+    const double cut = std::log(threshold / (1 - threshold));
+    // Per output column (row): the two frame columns (rows) and the weight of the second.
+    struct Tap {
+        int first = 0;
+        int second = 0;
+        float weight = 0.0F;
+    };
+    const auto taps = [](int out, int valid) {
+        std::vector<Tap> t(static_cast<std::size_t>(out));
+        const double ratio = static_cast<double>(valid) / out;
+        for (int i = 0; i < out; ++i) {
+            const double at = std::clamp((i + 0.5) * ratio - 0.5, 0.0, valid - 1.0);
+            const int first = static_cast<int>(std::floor(at));
+            t[static_cast<std::size_t>(i)] = {first, std::min(first + 1, valid - 1),
+                                              static_cast<float>(at - first)};
+        }
+        return t;
+    };
+    const std::vector<Tap> cols = taps(frame.orig_w, frame.resized_w);
+    const std::vector<Tap> rows = taps(frame.orig_h, frame.resized_h);
+    Mask out(frame.orig_w, frame.orig_h);
+    std::vector<float> top(static_cast<std::size_t>(frame.resized_w));
+    for (int y = 0; y < frame.orig_h; ++y) {
+        const Tap& r = rows[static_cast<std::size_t>(y)];
+        const float* a = logits.data() + static_cast<std::size_t>(r.first) * side;
+        const float* b = logits.data() + static_cast<std::size_t>(r.second) * side;
+        for (int x = 0; x < frame.resized_w; ++x) {
+            top[static_cast<std::size_t>(x)] = a[x] + r.weight * (b[x] - a[x]);
+        }
+        std::uint8_t* dst = out.data.data() + static_cast<std::size_t>(y) * frame.orig_w;
+        for (int x = 0; x < frame.orig_w; ++x) {
+            const Tap& c = cols[static_cast<std::size_t>(x)];
+            const float l = top[static_cast<std::size_t>(c.first)];
+            const float v = l + c.weight * (top[static_cast<std::size_t>(c.second)] - l);
+            dst[x] = v > cut ? 1 : 0;
+        }
+    }
+    return out;
 }
 
 }  // namespace segllm

@@ -10,6 +10,8 @@
 
 #include "core/image/mask.h"
 
+#include <vector>
+
 namespace segllm {
 
 struct ModelFrame {
@@ -57,5 +59,15 @@ Mask mask_to_frame(const Mask& orig, const ModelFrame& frame);
 // on 0/1 bytes, i.e. a pixel is 1 where the bilinearly interpolated (antialiased when shrinking)
 // coverage is >= 0.5. Result values are 0/1. Throws Error if the mask is not side x side.
 Mask mask_from_frame(const Mask& padded, const ModelFrame& frame);
+
+// Mask logits of the padded frame (side x side, row-major) to a mask of the original size, the
+// way the frame's own mask is made from the stride-4 logits: the logits are interpolated
+// bilinearly at each original pixel's centre (half-pixel centres, clamped to the valid region,
+// so the padding is never read) and thresholded, sigmoid(logit) > threshold. The boundary
+// follows the logits between frame pixels instead of the frame's pixel staircase, so a large
+// image gets a smooth mask; an image of the frame's size gets exactly the thresholded frame.
+// Throws Error if logits is not side x side or threshold is not in (0, 1).
+Mask mask_from_frame_logits(const std::vector<float>& logits, const ModelFrame& frame,
+                            double threshold);
 
 }  // namespace segllm

@@ -187,6 +187,12 @@ Mask mask_from_tensor(const at::Tensor& mask) {
     return out;
 }
 
+std::vector<float> float_values(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kCPU).to(at::kFloat).contiguous();
+    const float* p = c.data_ptr<float>();
+    return std::vector<float>(p, p + c.numel());
+}
+
 std::string name_list(const std::vector<std::string>& names, std::size_t limit = 10) {
     std::string s;
     for (std::size_t i = 0; i < names.size() && i < limit; ++i) {
@@ -462,8 +468,11 @@ SegDecode SegllmModel::decode_seg(const ImageEncoding& image, const at::Tensor& 
     out.score = selection.chosen.score;
     out.box_frame = BoxF{selection.chosen.box[0], selection.chosen.box[1], selection.chosen.box[2],
                          selection.chosen.box[3]};
-    out.mask_frame =
-        mask_from_tensor(m.segmentator->candidate_mask(out.decode, selection.chosen.query));
+    const at::Tensor logits = m.segmentator->candidate_logits(out.decode, selection.chosen.query);
+    out.mask_frame = mask_from_tensor(logits.sigmoid() > m.segmentator->config().mask_threshold);
+    out.frame = image.frame;
+    out.mask = mask_from_frame_logits(float_values(logits), image.frame,
+                                      m.segmentator->config().mask_threshold);
     return out;
 }
 
@@ -475,6 +484,18 @@ Mask SegllmModel::candidate_mask(const SegDecode& seg, std::size_t rank) const {
     at::NoGradGuard no_grad;
     return mask_from_tensor(
         impl_->segmentator->candidate_mask(seg.decode, seg.candidates[rank].query));
+}
+
+Mask SegllmModel::candidate_image_mask(const SegDecode& seg, std::size_t rank) const {
+    if (rank >= seg.candidates.size()) {
+        throw Error("candidate_image_mask: rank " + std::to_string(rank) + " is out of range (" +
+                    std::to_string(seg.candidates.size()) + " candidates)");
+    }
+    at::NoGradGuard no_grad;
+    const at::Tensor logits =
+        impl_->segmentator->candidate_logits(seg.decode, seg.candidates[rank].query);
+    return mask_from_frame_logits(float_values(logits), seg.frame,
+                                  impl_->segmentator->config().mask_threshold);
 }
 
 void save_model_folder(const SegllmModel& model, const std::string& dir) {

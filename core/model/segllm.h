@@ -96,6 +96,8 @@ struct ImageEncoding {
 // One decoded <seg>.
 struct SegDecode {
     Mask mask_frame;     // side x side mask of the chosen query in the padded frame
+    Mask mask;           // its mask at the original size (mask_from_frame_logits of its logits)
+    ModelFrame frame;    // the image's frame (ImageEncoding::frame)
     BoxF box_frame;      // its xyxy box in the padded frame (pixels)
     float score = 0.0F;  // selection score of the chosen query
     std::vector<hipie::HipieCandidate> candidates;  // ranked target candidates, best first
@@ -156,6 +158,8 @@ public:
     SegDecode decode_seg(const ImageEncoding& image, const at::Tensor& hidden) const;
     // Mask (padded frame) of any ranked candidate of a decode.
     Mask candidate_mask(const SegDecode& seg, std::size_t rank) const;
+    // The same candidate's mask at the original size, from its logits (mask_from_frame_logits).
+    Mask candidate_image_mask(const SegDecode& seg, std::size_t rank) const;
 
     // The module tree whose named_parameters() are the official checkpoint keys
     // ("model.embed_tokens.weight", ..., "lm_head.weight"); for saving and training.

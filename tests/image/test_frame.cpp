@@ -5,6 +5,9 @@
 
 #include <QtTest/QtTest>
 
+#include <cmath>
+#include <vector>
+
 using segllm::Mask;
 using segllm::ModelFrame;
 
@@ -21,6 +24,9 @@ private slots:
     void mask_out_of_frame();
     void mask_round_trip();
     void wrong_sizes_throw();
+    void logits_at_the_frame_size();
+    void logits_skip_the_padding();
+    void logits_upscale_smoothly();
 };
 
 void TestModelFrame::sizes_data() {
@@ -160,6 +166,85 @@ void TestModelFrame::wrong_sizes_throw() {
     const ModelFrame f = segllm::make_model_frame(4, 2, 2);
     QVERIFY_THROWS_EXCEPTION(segllm::Error, segllm::mask_to_frame(Mask(3, 2), f));
     QVERIFY_THROWS_EXCEPTION(segllm::Error, segllm::mask_from_frame(Mask(4, 2), f));
+}
+
+void TestModelFrame::logits_at_the_frame_size() {
+    // An image of the frame's size: each pixel is its own logit, thresholded.
+    const ModelFrame f = segllm::make_model_frame(8, 8, 8);
+    std::vector<float> logits(64);
+    for (size_t i = 0; i < logits.size(); ++i) {
+        logits[i] = static_cast<float>(std::sin(1.7 * static_cast<double>(i)) * 3.0);
+    }
+    for (const double t : {0.5, 0.8}) {
+        const Mask m = segllm::mask_from_frame_logits(logits, f, t);
+        QCOMPARE(m.width, 8);
+        QCOMPARE(m.height, 8);
+        for (size_t i = 0; i < logits.size(); ++i) {
+            const bool want = 1.0 / (1.0 + std::exp(-static_cast<double>(logits[i]))) > t;
+            QCOMPARE(m.data[i] != 0, want);
+        }
+    }
+}
+
+void TestModelFrame::logits_skip_the_padding() {
+    // 8x4 in a 4-frame: the valid region is 4x2; the padding rows (logit 9) are never read.
+    const ModelFrame f = segllm::make_model_frame(8, 4, 4);
+    QCOMPARE(f.resized_h, 2);
+    std::vector<float> logits(16, -4.0F);
+    for (size_t i = 8; i < 16; ++i) {
+        logits[i] = 9.0F;  // rows 2, 3: padding
+    }
+    logits[1] = 4.0F;  // frame pixels (1, 0) and (1, 1): original x 2..3
+    logits[5] = 4.0F;
+    const Mask m = segllm::mask_from_frame_logits(logits, f, 0.5);
+    QCOMPARE(m.width, 8);
+    QCOMPARE(m.height, 4);
+    for (int y = 0; y < 4; ++y) {
+        QCOMPARE(static_cast<int>(m.at(0, y)), 0);
+        QCOMPARE(static_cast<int>(m.at(7, y)), 0);
+    }
+    QCOMPARE(static_cast<int>(m.at(2, 0)), 1);
+    QCOMPARE(static_cast<int>(m.at(3, 3)), 1);  // the bottom row reads frame row 1 only
+    QVERIFY_THROWS_EXCEPTION(segllm::Error,
+                             segllm::mask_from_frame_logits(std::vector<float>(15), f, 0.5));
+    QVERIFY_THROWS_EXCEPTION(segllm::Error, segllm::mask_from_frame_logits(logits, f, 1.0));
+    QVERIFY_THROWS_EXCEPTION(segllm::Error, segllm::mask_from_frame_logits(logits, f, 0.0));
+}
+
+void TestModelFrame::logits_upscale_smoothly() {
+    // A disk whose logit is its signed distance in frame pixels, in a 32-frame of a 256x256
+    // image (8x): from the logits the mask follows the circle; thresholding in the frame first
+    // leaves an 8-pixel staircase.
+    const ModelFrame f = segllm::make_model_frame(256, 256, 32);
+    const double cx = 15.3, cy = 16.6, r = 9.3;  // frame units
+    std::vector<float> logits(32 * 32);
+    Mask framed(32, 32);
+    for (int y = 0; y < 32; ++y) {
+        for (int x = 0; x < 32; ++x) {
+            const double v = r - std::hypot(x + 0.5 - cx, y + 0.5 - cy);
+            logits[static_cast<size_t>(y * 32 + x)] = static_cast<float>(v);
+            framed.at(x, y) = v > 0 ? 1 : 0;
+        }
+    }
+    Mask truth(256, 256);
+    for (int y = 0; y < 256; ++y) {
+        for (int x = 0; x < 256; ++x) {
+            truth.at(x, y) = std::hypot((x + 0.5) / 8 - cx, (y + 0.5) / 8 - cy) < r ? 1 : 0;
+        }
+    }
+    const auto iou = [&truth](const Mask& m) {
+        double inter = 0, uni = 0;
+        for (size_t i = 0; i < truth.data.size(); ++i) {
+            inter += (m.data[i] != 0 && truth.data[i] != 0) ? 1 : 0;
+            uni += (m.data[i] != 0 || truth.data[i] != 0) ? 1 : 0;
+        }
+        return inter / uni;
+    };
+    const double smooth = iou(segllm::mask_from_frame_logits(logits, f, 0.5));
+    const double staircase = iou(segllm::mask_from_frame(framed, f));
+    QVERIFY2(
+        smooth > 0.995 && smooth > staircase + 0.01,
+        qPrintable(QString("from logits %1, from the frame mask %2").arg(smooth).arg(staircase)));
 }
 
 QTEST_APPLESS_MAIN(TestModelFrame)

@@ -145,7 +145,7 @@ ConversationResult run_conversation(const SegllmModel& m, const text::Tokenizer&
         rr.mask_frame = d.mask_frame;
         rr.box = d.box_frame;
         rr.score = d.score;
-        rr.mask_image = mask_from_frame(d.mask_frame, enc.frame);
+        rr.mask_image = d.mask;
         result.rounds.push_back(rr);
         rows_so_far.push_back(rows);
         result.last_seg_state = h;

@@ -108,6 +108,8 @@ void HipieConfig::validate() const {
     require(input_side > 0 && input_side % 64 == 0,
             "input_side must be a positive multiple of 64, got " + std::to_string(input_side));
     require(max_detections > 0, "max_detections must be positive");
+    require(mask_threshold > 0 && mask_threshold < 1,
+            "mask_threshold must be in (0, 1), got " + std::to_string(mask_threshold));
     for (int i = 0; i < 4; ++i) {
         require(backbone.blocks[i] > 0, "backbone.blocks must be positive");
         require(backbone.out_channels[i] > 0 && backbone.bottleneck_channels[i] > 0,

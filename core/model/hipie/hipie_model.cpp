@@ -276,13 +276,16 @@ at::Tensor HipieSegmentatorImpl::mask_logits(const HipieDecodeOutput& out, int64
     return aligned_bilinear(logits, config_.mask_feat_stride / config_.mask_out_stride)[0][0];
 }
 
-at::Tensor HipieSegmentatorImpl::candidate_mask(const HipieDecodeOutput& out, int64_t query) {
+at::Tensor HipieSegmentatorImpl::candidate_logits(const HipieDecodeOutput& out, int64_t query) {
     const int64_t side = config_.input_side;
     const at::Tensor logits =
         mask_logits(out, query)
             .view({1, 1, side / config_.mask_out_stride, side / config_.mask_out_stride});
-    const at::Tensor up = at::upsample_bilinear2d(logits, {side, side}, false);
-    return up[0][0].sigmoid() > config_.mask_threshold;
+    return at::upsample_bilinear2d(logits, {side, side}, false)[0][0];
+}
+
+at::Tensor HipieSegmentatorImpl::candidate_mask(const HipieDecodeOutput& out, int64_t query) {
+    return candidate_logits(out, query).sigmoid() > config_.mask_threshold;
 }
 
 }  // namespace segllm::hipie

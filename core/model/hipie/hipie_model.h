@@ -120,6 +120,8 @@ public:
     // Bool mask [side, side] of a foreground query in the padded frame: the stride-4 logits
     // upsampled bilinearly (align_corners false), sigmoid > mask_threshold.
     at::Tensor candidate_mask(const HipieDecodeOutput& out, int64_t query);
+    // The float logits [side, side] that candidate_mask thresholds (sigmoid > mask_threshold).
+    at::Tensor candidate_logits(const HipieDecodeOutput& out, int64_t query);
 
     const HipieConfig& config() const { return config_; }
 
