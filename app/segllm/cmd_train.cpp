@@ -108,10 +108,10 @@ const std::vector<OptionSpec>& train_options() {
          "128x128",
          "0.5"},
         {"hard-rounds", "F",
-         "probability that a conversation's mask-supervised rounds (--mask-rounds) are taken from "
-         "its "
-         "positional, interactional and attribute rounds first instead of from all alike, so "
-         "that the choice terms see the relations that go wrong most (kept on resume)",
+         "probability that a conversation's mask-supervised rounds (--mask-rounds) are taken "
+         "from its positional, interactional and attribute rounds first instead of from all "
+         "alike, so that the choice terms see the relations that go wrong most (kept on "
+         "resume)",
          "0"},
         {"first-forms", "LIST",
          "comma-separated forms (touching,above,...: the names of the error analysis) whose "

@@ -539,7 +539,7 @@ Mask Session::candidate_mask(int id, std::size_t rank) const {
                     " (candidates: " + std::to_string(s.candidates.size()) + ")");
     }
     at::NoGradGuard no_grad;
-    return impl_->model().candidate_image_mask(*s.seg, rank);
+    return impl_->model().candidate_masks(*s.seg, rank, impl_->image->frame).image;
 }
 
 std::optional<std::size_t> Session::candidate_at(int id, int x, int y) const {
@@ -604,10 +604,12 @@ void Session::choose_candidate(int id, std::size_t rank) {
                         " (candidates: " + std::to_string(s.candidates.size()) + ")");
         }
         at::NoGradGuard no_grad;
-        Mask mask_frame = impl_->model().candidate_mask(*s.seg, rank);
+        model::CandidateMasks masks =
+            impl_->model().candidate_masks(*s.seg, rank, impl_->image->frame);
+        Mask mask_frame = std::move(masks.frame);
         const auto& box = s.seg->candidates[rank].box;
         const BoxF box_frame{box[0], box[1], box[2], box[3]};
-        Mask orig = impl_->model().candidate_image_mask(*s.seg, rank);
+        Mask orig = std::move(masks.image);
         at::Tensor rows = impl_->instance_rows(mask_frame, box_frame);
         s.pub.box = tight_box(orig);
         s.pub.mask = std::move(orig);

@@ -187,10 +187,16 @@ Mask mask_from_tensor(const at::Tensor& mask) {
     return out;
 }
 
-std::vector<float> float_values(const at::Tensor& t) {
-    const at::Tensor c = t.to(at::kCPU).to(at::kFloat).contiguous();
-    const float* p = c.data_ptr<float>();
-    return std::vector<float>(p, p + c.numel());
+// The frame mask and the original-size mask of one query, from one computation of its logits.
+CandidateMasks query_masks(hipie::HipieSegmentatorImpl& segmentator,
+                           const hipie::HipieDecodeOutput& out, std::int64_t query,
+                           const ModelFrame& frame) {
+    const double threshold = segmentator.config().mask_threshold;
+    const at::Tensor logits =
+        segmentator.candidate_logits(out, query).to(at::kCPU, at::kFloat).contiguous();
+    const float* p = logits.data_ptr<float>();
+    return {mask_from_tensor(logits.sigmoid() > threshold),
+            mask_from_frame_logits(std::vector<float>(p, p + logits.numel()), frame, threshold)};
 }
 
 std::string name_list(const std::vector<std::string>& names, std::size_t limit = 10) {
@@ -468,34 +474,21 @@ SegDecode SegllmModel::decode_seg(const ImageEncoding& image, const at::Tensor& 
     out.score = selection.chosen.score;
     out.box_frame = BoxF{selection.chosen.box[0], selection.chosen.box[1], selection.chosen.box[2],
                          selection.chosen.box[3]};
-    const at::Tensor logits = m.segmentator->candidate_logits(out.decode, selection.chosen.query);
-    out.mask_frame = mask_from_tensor(logits.sigmoid() > m.segmentator->config().mask_threshold);
-    out.frame = image.frame;
-    out.mask = mask_from_frame_logits(float_values(logits), image.frame,
-                                      m.segmentator->config().mask_threshold);
+    CandidateMasks masks =
+        query_masks(*m.segmentator, out.decode, selection.chosen.query, image.frame);
+    out.mask_frame = std::move(masks.frame);
+    out.mask = std::move(masks.image);
     return out;
 }
 
-Mask SegllmModel::candidate_mask(const SegDecode& seg, std::size_t rank) const {
+CandidateMasks SegllmModel::candidate_masks(const SegDecode& seg, std::size_t rank,
+                                            const ModelFrame& frame) const {
     if (rank >= seg.candidates.size()) {
-        throw Error("candidate_mask: rank " + std::to_string(rank) + " is out of range (" +
+        throw Error("candidate_masks: rank " + std::to_string(rank) + " is out of range (" +
                     std::to_string(seg.candidates.size()) + " candidates)");
     }
     at::NoGradGuard no_grad;
-    return mask_from_tensor(
-        impl_->segmentator->candidate_mask(seg.decode, seg.candidates[rank].query));
-}
-
-Mask SegllmModel::candidate_image_mask(const SegDecode& seg, std::size_t rank) const {
-    if (rank >= seg.candidates.size()) {
-        throw Error("candidate_image_mask: rank " + std::to_string(rank) + " is out of range (" +
-                    std::to_string(seg.candidates.size()) + " candidates)");
-    }
-    at::NoGradGuard no_grad;
-    const at::Tensor logits =
-        impl_->segmentator->candidate_logits(seg.decode, seg.candidates[rank].query);
-    return mask_from_frame_logits(float_values(logits), seg.frame,
-                                  impl_->segmentator->config().mask_threshold);
+    return query_masks(*impl_->segmentator, seg.decode, seg.candidates[rank].query, frame);
 }
 
 void save_model_folder(const SegllmModel& model, const std::string& dir) {

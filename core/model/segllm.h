@@ -93,11 +93,17 @@ struct ImageEncoding {
     hipie::HipieImageFeatures hipie;  // backbone + input_proj features
 };
 
+// A decoder query's mask in the padded frame (side x side, sigmoid > mask_threshold) and at
+// the original size (mask_from_frame_logits of the same logits).
+struct CandidateMasks {
+    Mask frame;
+    Mask image;
+};
+
 // One decoded <seg>.
 struct SegDecode {
     Mask mask_frame;     // side x side mask of the chosen query in the padded frame
     Mask mask;           // its mask at the original size (mask_from_frame_logits of its logits)
-    ModelFrame frame;    // the image's frame (ImageEncoding::frame)
     BoxF box_frame;      // its xyxy box in the padded frame (pixels)
     float score = 0.0F;  // selection score of the chosen query
     std::vector<hipie::HipieCandidate> candidates;  // ranked target candidates, best first
@@ -156,10 +162,11 @@ public:
     // segmentator_predictor(h) -> 8 language tokens -> HIPIE decode + selection (section 4).
     // `hidden` is the [hidden] state at the position before <seg>.
     SegDecode decode_seg(const ImageEncoding& image, const at::Tensor& hidden) const;
-    // Mask (padded frame) of any ranked candidate of a decode.
-    Mask candidate_mask(const SegDecode& seg, std::size_t rank) const;
-    // The same candidate's mask at the original size, from its logits (mask_from_frame_logits).
-    Mask candidate_image_mask(const SegDecode& seg, std::size_t rank) const;
+    // Masks of any ranked candidate of a decode, from one computation of its logits: in the
+    // padded frame and at the original size of `frame` (the decoded image's
+    // ImageEncoding::frame), as decode_seg makes them for the chosen query.
+    CandidateMasks candidate_masks(const SegDecode& seg, std::size_t rank,
+                                   const ModelFrame& frame) const;
 
     // The module tree whose named_parameters() are the official checkpoint keys
     // ("model.embed_tokens.weight", ..., "lm_head.weight"); for saving and training.
