@@ -26,8 +26,8 @@ for key, on, off in (("128x128", "128", "128-nm"), ("mixed", "mixed", "mixed-nm"
     bench[key] = dict(bench[key], segllm=load(on), mask_memory_off_at_inference=load(off))
 report["benchmark"] = bench
 report["training"] = report["training"] + json.load(open(lines_path))
-order = ["model", "trained_on", "training", "ablation", "check", "benchmark", "replaced_model",
-         "previous_model"]
+order = ["model", "trained_on", "training", "ablation", "check", "benchmark",
+         "matched_stage_ablation", "replaced_model", "previous_model"]
 report = {k: report[k] for k in order if k in report}
 with open(report_path, "w") as f:
     json.dump(report, f, indent=1, ensure_ascii=False)
