@@ -26,9 +26,11 @@ for key, on, off in (("128x128", "128", "128-nm"), ("mixed", "mixed", "mixed-nm"
     bench[key] = dict(bench[key], segllm=load(on), mask_memory_off_at_inference=load(off))
 report["benchmark"] = bench
 report["training"] = report["training"] + json.load(open(lines_path))
-order = ["model", "trained_on", "training", "ablation", "check", "benchmark",
-         "matched_stage_ablation", "replaced_model", "previous_model"]
-report = {k: report[k] for k in order if k in report}
+order = ["model", "trained_on", "training", "ablation", "check", "benchmark", "replaced_model",
+         "previous_model"]
+# the known keys in this order, then any other (e.g. matched_stage_ablation) as it was
+report = dict([(k, report[k]) for k in order if k in report] +
+              [(k, v) for k, v in report.items() if k not in order])
 with open(report_path, "w") as f:
     json.dump(report, f, indent=1, ensure_ascii=False)
     f.write("\n")
