@@ -24,6 +24,7 @@ const std::vector<OptionSpec>& chat_options() {
     static const std::vector<OptionSpec> specs = {
         model_option_spec(),
         device_option_spec(),
+        encode_scale_option_spec(),
         {"overlay", "FILE", "overlay PNG rewritten after each round", "segllm-chat.png"},
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"help", "", "show this help", ""},

@@ -54,6 +54,8 @@ void print_config(const model::SegllmConfig& c) {
         static_cast<long long>(v.num_hidden_layers), static_cast<long long>(v.select_layer));
     std::printf("  seg tokens: %lld x %lld\n", static_cast<long long>(c.projector.seg_token_count),
                 static_cast<long long>(c.projector.seg_token_dim));
+    std::printf("  mask/box-encode features at inference: x %g (mm_encode_scale)\n",
+                c.projector.encode_scale);
     std::printf(
         "  segmentator (HIPIE): %lld px, d_model %lld, encoder %lld, decoder %lld, "
         "proposals %lld\n",

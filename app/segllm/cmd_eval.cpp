@@ -26,6 +26,7 @@ const std::vector<OptionSpec>& eval_options() {
     static const std::vector<OptionSpec> specs = {
         model_option_spec(),
         device_option_spec(),
+        encode_scale_option_spec(),
         {"max-rounds", "N", "score only the first N rounds of each conversation (0: all)", "0"},
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"recompute", "", "run the whole conversation every round (no KV cache)", ""},

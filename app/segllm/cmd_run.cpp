@@ -28,6 +28,7 @@ const std::vector<OptionSpec>& run_options() {
         {"out", "DIR", "folder for round_K.png, overlay.png and coco.json (created)", ""},
         model_option_spec(),
         device_option_spec(),
+        encode_scale_option_spec(),
         {"no-mask-memory", "", "no mask-encode / box-encode rows (the LISA-style ablation)", ""},
         {"help", "", "show this help", ""},
     };

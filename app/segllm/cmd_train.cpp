@@ -118,6 +118,11 @@ const std::vector<OptionSpec>& train_options() {
          "rounds --hard-rounds supervises before the other hard rounds (needs --hard-rounds "
          "above 0; kept on resume)",
          ""},
+        {"encode-keep", "P",
+         "probability that each mask-encode and box-encode feature is kept in a step (else "
+         "zeroed; 0.5 as the original, whose inference scales them by that 0.5; a model run at "
+         "another scale, config.json mm_encode_scale, may train closer to it; kept on resume)",
+         "0.5"},
         {"mask-rounds", "N",
          "mask-supervised rounds per conversation (1.." + std::to_string(synth::kMaxRounds) +
              "; more gives the choice terms more rounds per step and costs decoder time; kept "
@@ -314,6 +319,11 @@ int run_train(const std::vector<std::string>& argv) {
     }
     if (!options.first_forms.empty() && options.hard_rounds <= 0) {
         throw Error("option '--first-forms' needs '--hard-rounds' above 0");
+    }
+    options.encode_keep = args.number("encode-keep");
+    if (!(options.encode_keep > 0 && options.encode_keep <= 1)) {
+        throw Error("option '--encode-keep' expects a probability in (0, 1], got " +
+                    args.value("encode-keep"));
     }
     options.mask_rounds = static_cast<int>(positive(args, "mask-rounds", synth::kMaxRounds));
     options.min_rounds = static_cast<int>(positive(args, "min-rounds", synth::kMaxRounds));

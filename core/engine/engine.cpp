@@ -120,6 +120,7 @@ Engine Engine::load(const std::string& model_dir, const EngineOptions& options,
     model::LoadOptions load;
     load.device = options.device;
     load.dtype = options.dtype;
+    load.encode_scale = options.encode_scale;
     load.progress = [&](double fraction, const std::string& model_stage) {
         if (cancel_requested()) {
             cancelled = true;

@@ -53,6 +53,7 @@ struct EngineOptions {
     std::string device = "auto";  // "auto", "cpu" or "cuda"
     std::string dtype = "f32";    // "f32", "bf16", "f16"
     int image_cache_size = 4;     // encoded images kept (LRU); at least 1
+    double encode_scale = 0.0;    // > 0: replaces the model's mm_encode_scale (in (0, 4])
 };
 
 // Facts about the loaded model.

@@ -12,6 +12,8 @@ namespace segllm::model {
 
 namespace {
 
+constexpr double kMaxEncodeScale = 4.0;  // mm_encode_scale's upper bound
+
 using nlohmann::json;
 
 std::string where(const std::string& source, const std::string& key) {
@@ -264,6 +266,10 @@ void validate_llava_config(const SegllmConfig& config, const std::string& source
     require_positive(p.box_dim, source, "box_dim");
     require_positive(p.seg_token_count, source, "seg_token_count");
     require_positive(p.seg_token_dim, source, "seg_token_dim");
+    if (!(p.encode_scale > 0.0 && p.encode_scale <= kMaxEncodeScale)) {
+        throw Error(where(source, "mm_encode_scale") + " must lie in (0, 4], got " +
+                    std::to_string(p.encode_scale));
+    }
     if (p.mm_hidden_size != v.hidden_size) {
         throw Error(where(source, "mm_hidden_size") + " (" + std::to_string(p.mm_hidden_size) +
                     ") must equal the vision width vision_config.hidden_size (" +
@@ -362,6 +368,7 @@ SegllmConfig parse_segllm_config(const std::string& json_text, const std::string
     p.hidden_size = l.hidden_size;
     p.seg_token_count = top.optional_int("seg_token_count", p.seg_token_count);
     p.seg_token_dim = top.optional_int("seg_token_dim", p.seg_token_dim);
+    p.encode_scale = top.optional_number("mm_encode_scale", p.encode_scale);
 
     hipie::HipieConfig& h = config.hipie;  // defaults: HipieConfig::official()
     h = hipie::HipieConfig::official();
@@ -423,6 +430,7 @@ std::string segllm_config_to_json(const SegllmConfig& config) {
         {"mm_vision_select_feature", "patch"},
         {"seg_token_count", p.seg_token_count},
         {"seg_token_dim", p.seg_token_dim},
+        {"mm_encode_scale", p.encode_scale},
         {"mm_use_bbox_encode", true},
         {"segmentator", "hipie"},
         {"segmentator_config", hipie_to_json(config.hipie)},

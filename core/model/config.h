@@ -60,6 +60,10 @@ struct ProjectorConfig {
     std::int64_t box_dim = 4;            // (top, left, bottom, right) / side
     std::int64_t seg_token_count = 8;    // HIPIE "language" tokens per <seg>
     std::int64_t seg_token_dim = 768;    // HIPIE's BERT width
+    // Factor of the mask-encode and box-encode features at inference (config key
+    // "mm_encode_scale", our extension; 0.5 official: training keeps each feature whole with
+    // p = 0.5, and the original scales by that expectation at eval).
+    double encode_scale = 0.5;
 
     std::int64_t seg_output_size() const { return seg_token_count * seg_token_dim; }
 };
@@ -81,7 +85,8 @@ struct SegllmConfig {
 // mm_projector_type ("mlp2x_gelu" only) and mm_vision_select_feature ("patch" only) are read
 // when present. The CLIP tower is described by an optional "vision_config" object (HF
 // CLIPVisionConfig keys), else openai/clip-vit-large-patch14 defaults are used. Optional
-// "seg_token_count" / "seg_token_dim" (our extension) default to 8 / 768. The HIPIE decoder is
+// "seg_token_count" / "seg_token_dim" (our extension) default to 8 / 768, and optional
+// "mm_encode_scale" (our extension, in (0, 4]) to 0.5. The HIPIE decoder is
 // described by an optional "segmentator_config" (or "hipie_config") object whose keys are the
 // HipieConfig member names (backbone fields in a nested "backbone" object; "blocks",
 // "out_channels", "bottleneck_channels" are arrays of 4); absent keys keep

@@ -233,7 +233,15 @@ std::shared_ptr<SegllmModel> SegllmModel::load(const std::string& dir, const Loa
                     "tokenizer.model in it)");
     }
     const std::string config_path = (fs::path(dir) / "config.json").string();
-    const SegllmConfig config = load_segllm_config(config_path);
+    SegllmConfig config = load_segllm_config(config_path);
+    if (options.encode_scale != 0.0) {
+        if (!(options.encode_scale > 0.0 && options.encode_scale <= 4.0)) {
+            throw Error("load model " + dir +
+                        ": the mask/box-encode scale must lie in (0, 4], got " +
+                        std::to_string(options.encode_scale));
+        }
+        config.projector.encode_scale = options.encode_scale;
+    }
     const at::ScalarType dtype = resolve_dtype(options.dtype);
     const DeviceChoice device = resolve_device(options.device);
     r.device_used = device.device.str();
@@ -415,11 +423,12 @@ at::Tensor SegllmModel::mask_box_rows(const ImageEncoding& image, const Mask& ma
         float_image_tensor(clip_preprocess(crop, clip_side)).to(m.device, m.dtype);
     const at::Tensor cls = m.net->model->vision_tower->forward(clip).cls;
     const at::Tensor video = embed({static_cast<int>(m.video_id)})[0];
-    const at::Tensor mask_row = mask_encode_rows(m.net->model->mm_projector, video, cls);
+    const double scale = m.config.projector.encode_scale;
+    const at::Tensor mask_row = mask_encode_rows(m.net->model->mm_projector, video, cls, scale);
     const std::array<float, 4> v = box_encode_vector(box, side);
     const at::Tensor vec =
         at::tensor(std::vector<float>(v.begin(), v.end())).view({1, 4}).to(m.device, m.dtype);
-    const at::Tensor box_row = box_encode_rows(m.net->model->mask_enc_head, video, vec);
+    const at::Tensor box_row = box_encode_rows(m.net->model->mask_enc_head, video, vec, scale);
     return at::cat({mask_row, box_row}, 0);
 }
 

@@ -48,6 +48,9 @@ struct LoadOptions {
     // true: the folder must hold a tokenizer (tokenizer.model [+ tokenizer.json]); false: a
     // folder without tokenizer.model loads with tokenizer() == nullptr.
     bool require_tokenizer = true;
+    // > 0: replaces the config's mm_encode_scale (the factor of mask/box-encode features at
+    // inference), for comparing scales on one model; must then lie in (0, 4].
+    double encode_scale = 0.0;
     // Called with (fraction 0..1, stage); returning false cancels the load (throws Error).
     std::function<bool(double, const std::string&)> progress;
 };

@@ -1007,6 +1007,11 @@ Trainer::Trainer(const TrainerOptions& options) : options_(options) {
             options_.select_rival_weight =
                 state.value("select_rival_weight", options_.select_rival_weight);
             options_.hard_rounds = state.value("hard_rounds", options_.hard_rounds);
+            options_.encode_keep = state.value("encode_keep", options_.encode_keep);
+            if (!(options_.encode_keep > 0 && options_.encode_keep <= 1)) {
+                throw Error("trainer: " + state_path.string() + ": encode_keep " +
+                            std::to_string(options_.encode_keep) + " is not in (0, 1]");
+            }
             options_.mask_rounds = state.value("mask_rounds", options_.mask_rounds);
             if (options_.mask_rounds < 1 || options_.mask_rounds > synth::kMaxRounds) {
                 throw Error("trainer: " + state_path.string() + ": mask_rounds " +
@@ -1201,6 +1206,7 @@ SampleOptions Trainer::sample_options() const {
     s.hard_rounds = options_.hard_rounds;
     s.first_forms = options_.first_forms;
     s.max_mask_rounds = options_.mask_rounds;
+    s.keep_probability = options_.encode_keep;
     return s;
 }
 
@@ -1479,6 +1485,7 @@ void Trainer::save() const {
                             {"select_pair_weight", options_.select_pair_weight},
                             {"select_rival_weight", options_.select_rival_weight},
                             {"hard_rounds", options_.hard_rounds},
+                            {"encode_keep", options_.encode_keep},
                             {"first_forms", first_form_names},
                             {"mask_rounds", options_.mask_rounds},
                             {"seg_detach_fraction", options_.seg_detach_fraction},

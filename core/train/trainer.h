@@ -268,6 +268,10 @@ struct TrainerOptions {
     // Forms whose rounds are supervised before the other hard rounds when hard_rounds draws
     // true (SampleOptions::first_forms; empty: none). Kept on resume.
     std::vector<synth::Form> first_forms;
+    // Probability that each mask-encode and box-encode feature is kept whole in a training step
+    // (SampleOptions::keep_probability; 0.5 as the reference, else dropped to zero). Kept on
+    // resume.
+    double encode_keep = 0.5;
     // Mask-supervised <seg> per conversation (SampleOptions::max_mask_rounds; 2 as hipie.yaml).
     // Kept on resume.
     int mask_rounds = 2;

@@ -141,6 +141,12 @@ private slots:
         QTest::newRow("probe-cells -1")
             << QStringList{QStringLiteral("--probe-cells"), QStringLiteral("-1")}
             << QStringLiteral("option '--probe-cells' expects a grid side of 0..8, got -1");
+        QTest::newRow("encode-keep 0")
+            << QStringList{QStringLiteral("--encode-keep"), QStringLiteral("0")}
+            << QStringLiteral("option '--encode-keep' expects a probability in (0, 1], got 0");
+        QTest::newRow("encode-keep 1.5")
+            << QStringList{QStringLiteral("--encode-keep"), QStringLiteral("1.5")}
+            << QStringLiteral("option '--encode-keep' expects a probability in (0, 1], got 1.5");
     }
     void badTrainOption() {
         QFETCH(QStringList, arguments);
@@ -155,6 +161,28 @@ private slots:
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));
         QVERIFY(!QFileInfo::exists(run));
+    }
+
+    // `segllm eval --encode-scale` outside (0, 4] is refused before any model is read.
+    void badEncodeScale_data() {
+        QTest::addColumn<QString>("value");
+        QTest::newRow("0") << QStringLiteral("0");
+        QTest::newRow("5") << QStringLiteral("5");
+        QTest::newRow("-1") << QStringLiteral("-1");
+    }
+    void badEncodeScale() {
+        QFETCH(QString, value);
+        const auto r =
+            runProcess(kProgram, {QStringLiteral("eval"), QStringLiteral("--generated"),
+                                  QStringLiteral("2"), QStringLiteral("--encode-scale"), value});
+        QVERIFY(r.finished);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(
+            r.err.contains(QStringLiteral("option '--encode-scale' expects a number in (0, 4], "
+                                          "got '") +
+                           value + QStringLiteral("'")),
+            qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
     }
 
     // `segllm probe-position`: a bad value names the option; a folder without weights names the

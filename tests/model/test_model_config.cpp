@@ -107,6 +107,16 @@ private slots:
         QCOMPARE(c.vision.layers_to_run(), std::int64_t{2});
         QCOMPARE(c.projector.seg_token_count, std::int64_t{8});
         QCOMPARE(c.projector.seg_token_dim, std::int64_t{768});
+        QCOMPARE(c.projector.encode_scale, 0.5);  // the original's mask/box-encode factor
+    }
+
+    void encode_scale_is_read_and_written() {
+        nlohmann::json config = nlohmann::json::parse(k7bConfig);
+        config["mm_encode_scale"] = 1.0;
+        const SegllmConfig c = parse_segllm_config(config.dump(), "scale.json");
+        QCOMPARE(c.projector.encode_scale, 1.0);
+        const SegllmConfig back = parse_segllm_config(segllm_config_to_json(c), "back.json");
+        QCOMPARE(back.projector.encode_scale, 1.0);
     }
 
     void selected_layer_data() {
@@ -179,6 +189,15 @@ private slots:
         QTest::newRow("select feature") << "mm_vision_select_feature"
                                         << R"("cls_patch")"
                                         << "'mm_vision_select_feature'";
+        QTest::newRow("zero encode scale") << "mm_encode_scale"
+                                           << "0"
+                                           << "'mm_encode_scale'|(0, 4]";
+        QTest::newRow("huge encode scale") << "mm_encode_scale"
+                                           << "1e30"
+                                           << "'mm_encode_scale'|(0, 4]";
+        QTest::newRow("string encode scale") << "mm_encode_scale"
+                                             << R"("1.0")"
+                                             << "'mm_encode_scale'|number";
         QTest::newRow("rope scaling") << "rope_scaling"
                                       << R"({"type": "linear", "factor": 2.0})"
                                       << "'rope_scaling'";

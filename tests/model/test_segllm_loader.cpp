@@ -332,6 +332,17 @@ private slots:
         QVERIFY(error_of([&] { SegllmModel::load(saved_, bad_dtype); }).find("f8") !=
                 std::string::npos);
 
+        LoadOptions bad_scale = cpu_options();
+        bad_scale.encode_scale = 5.0;
+        const std::string scale = error_of([&] { SegllmModel::load(saved_, bad_scale); });
+        QVERIFY2(scale.find(saved_) != std::string::npos && scale.find("5.0") != std::string::npos,
+                 scale.c_str());
+        LoadOptions whole = cpu_options();
+        whole.encode_scale = 1.0;  // replaces the config's mm_encode_scale
+        QCOMPARE(SegllmModel::load(saved_, whole)->config().projector.encode_scale, 1.0);
+        QCOMPARE(SegllmModel::load(saved_, cpu_options())->config().projector.encode_scale,
+                 config_.projector.encode_scale);
+
         LoadOptions cancel = cpu_options();
         std::vector<double> fractions;
         cancel.progress = [&](double f, const std::string& stage) {

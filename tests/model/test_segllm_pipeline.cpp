@@ -61,21 +61,22 @@ at::Tensor gelu64(const at::Tensor& x) {
 }
 
 // embed(<video>) + 0.5 * mm_projector(cls), in float64 from the weights.
-at::Tensor expected_mask_row(const SegllmModel& m, std::int64_t video_id, const at::Tensor& cls) {
+at::Tensor expected_mask_row(const SegllmModel& m, std::int64_t video_id, const at::Tensor& cls,
+                             double scale = 0.5) {
     const at::Tensor x = cls.to(at::kDouble).reshape({-1});
     const at::Tensor h1 = gelu64(at::matmul(param(m, "model.mm_projector.0.weight"), x) +
                                  param(m, "model.mm_projector.0.bias"));
     const at::Tensor h2 = at::matmul(param(m, "model.mm_projector.2.weight"), h1) +
                           param(m, "model.mm_projector.2.bias");
-    return param(m, "model.embed_tokens.weight")[video_id] + 0.5 * h2;
+    return param(m, "model.embed_tokens.weight")[video_id] + scale * h2;
 }
 
 at::Tensor expected_box_row(const SegllmModel& m, std::int64_t video_id,
-                            const std::vector<double>& v) {
+                            const std::vector<double>& v, double scale = 0.5) {
     const at::Tensor vec = at::tensor(v, at::kDouble);
     return param(m, "model.embed_tokens.weight")[video_id] +
-           0.5 * (at::matmul(param(m, "model.mask_enc_head.weight"), vec) +
-                  param(m, "model.mask_enc_head.bias"));
+           scale * (at::matmul(param(m, "model.mask_enc_head.weight"), vec) +
+                    param(m, "model.mask_enc_head.bias"));
 }
 
 double max_diff(const at::Tensor& a, const at::Tensor& b) {
@@ -252,6 +253,18 @@ private slots:
         // Without the 0.5 scale the mask row would differ.
         const at::Tensor emb = param(*m, "model.embed_tokens.weight")[video];
         QVERIFY(max_diff(rows[0], emb + 2.0 * (want_mask - emb)) > 1e-3);
+
+        // A config's mm_encode_scale replaces the 0.5 (same seed, same weights).
+        SegllmConfig whole = c;
+        whole.projector.encode_scale = 1.0;
+        const auto w = SegllmModel::random(whole, 21, nullptr, cpu_options());
+        const at::Tensor whole_rows = w->mask_box_rows(w->encode_image(img), mask, box);
+        QVERIFY(max_diff(whole_rows[0], expected_mask_row(*w, video, cls, 1.0)) < 1e-4);
+        QVERIFY(max_diff(whole_rows[1],
+                         expected_box_row(*w, video,
+                                          {20 / 128.0, 10 / 128.0, 45 / 128.0, 50 / 128.0}, 1.0)) <
+                1e-5);
+        QVERIFY(max_diff(whole_rows[0], want_mask) > 1e-3);
 
         // An empty prediction still gives two rows (box widened to 2 px, zero crop).
         const at::Tensor empty = m->mask_box_rows(enc, Mask(128, 128), BoxF{});

@@ -175,7 +175,8 @@ private slots:
         QVERIFY(tower_frozen(resumed));
     }
 
-    // hard_rounds, first_forms and mask_rounds reach the samples and are kept on resume; a state
+    // hard_rounds, first_forms, mask_rounds and encode_keep reach the samples and are kept on
+    // resume; a state
     // naming an unknown form is refused with the file's name.
     void supervision_choice_kept_on_resume() {
         QTemporaryDir dir;
@@ -184,9 +185,11 @@ private slots:
         o.hard_rounds = 0.5;
         o.first_forms = {synth::Form::touching, synth::Form::above};
         o.mask_rounds = 3;
+        o.encode_keep = 0.8;
         {
             Trainer trainer(o);
             QCOMPARE(trainer.sample_options().max_mask_rounds, 3);
+            QCOMPARE(trainer.sample_options().keep_probability, 0.8);
             trainer.run(nullptr);
         }
         TrainerOptions again = small_options(dir.path());  // the defaults given
@@ -197,6 +200,7 @@ private slots:
             const SampleOptions so = resumed.sample_options();
             QCOMPARE(so.hard_rounds, 0.5);
             QCOMPARE(so.max_mask_rounds, 3);
+            QCOMPARE(so.keep_probability, 0.8);
             QVERIFY(so.first_forms == o.first_forms);
         }
         const std::string state_path = again.run_dir + "/trainer_state.json";

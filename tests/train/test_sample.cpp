@@ -120,6 +120,15 @@ private slots:
             QCOMPARE(supervised, 2);
         }
         QVERIFY(zeros > 3 && ones > 3);  // Bernoulli(0.5) over > 20 rows
+        // keep_probability 1 (--encode-keep 1) keeps every row of a training sample
+        SampleOptions all;
+        all.keep_probability = 1.0;
+        const TrainingSample kept = build_sample(conversation(10), *tokenizer_, all, rng);
+        QVERIFY(!kept.encodes.empty());
+        for (const EncodeInput& e : kept.encodes) {
+            QCOMPARE(e.mask_keep, 1.0F);
+            QCOMPARE(e.box_keep, 1.0F);
+        }
         // evaluation samples keep every row
         SampleOptions eval;
         eval.training = false;
