@@ -1,6 +1,7 @@
 #include "app/segllm/model_args.h"
 
 #include "core/common/error.h"
+#include "core/model/config.h"
 
 namespace segllm::cli {
 
@@ -32,7 +33,7 @@ engine::Engine load_engine(const Args& args) {
     options.device = device_from(args);
     if (args.has("encode-scale")) {
         options.encode_scale = args.number("encode-scale");
-        if (!(options.encode_scale > 0.0 && options.encode_scale <= 4.0)) {
+        if (!model::encode_scale_in_range(options.encode_scale)) {
             throw Error("option '--encode-scale' expects a number in (0, 4], got '" +
                         args.value("encode-scale") + "'");
         }

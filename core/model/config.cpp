@@ -12,8 +12,6 @@ namespace segllm::model {
 
 namespace {
 
-constexpr double kMaxEncodeScale = 4.0;  // mm_encode_scale's upper bound
-
 using nlohmann::json;
 
 std::string where(const std::string& source, const std::string& key) {
@@ -257,6 +255,10 @@ void validate_clip_config(const ClipVisionConfig& v, const std::string& source) 
     }
 }
 
+bool encode_scale_in_range(double scale) {
+    return scale > 0.0 && scale <= 4.0;
+}
+
 void validate_llava_config(const SegllmConfig& config, const std::string& source) {
     validate_llama_config(config.llm, source);
     validate_clip_config(config.vision, source);
@@ -266,7 +268,7 @@ void validate_llava_config(const SegllmConfig& config, const std::string& source
     require_positive(p.box_dim, source, "box_dim");
     require_positive(p.seg_token_count, source, "seg_token_count");
     require_positive(p.seg_token_dim, source, "seg_token_dim");
-    if (!(p.encode_scale > 0.0 && p.encode_scale <= kMaxEncodeScale)) {
+    if (!encode_scale_in_range(p.encode_scale)) {
         throw Error(where(source, "mm_encode_scale") + " must lie in (0, 4], got " +
                     std::to_string(p.encode_scale));
     }

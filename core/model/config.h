@@ -79,6 +79,10 @@ struct SegllmConfig {
     hipie::HipieConfig hipie;
 };
 
+// Whether `scale` is a usable mm_encode_scale: in (0, 4] (finite; 4 is far beyond any trained
+// strength, and a larger factor only overflows the LLM's inputs).
+bool encode_scale_in_range(double scale);
+
 // Parses an HF-style LlavaLlamaForCausalLM config.json text. LLaMA keys sit at the top level
 // (num_key_value_heads defaults to num_attention_heads, rope_theta to 10000,
 // max_position_embeddings to 4096); mm_hidden_size, mm_vision_select_layer,

@@ -235,7 +235,7 @@ std::shared_ptr<SegllmModel> SegllmModel::load(const std::string& dir, const Loa
     const std::string config_path = (fs::path(dir) / "config.json").string();
     SegllmConfig config = load_segllm_config(config_path);
     if (options.encode_scale != 0.0) {
-        if (!(options.encode_scale > 0.0 && options.encode_scale <= 4.0)) {
+        if (!encode_scale_in_range(options.encode_scale)) {
             throw Error("load model " + dir +
                         ": the mask/box-encode scale must lie in (0, 4], got " +
                         std::to_string(options.encode_scale));
