@@ -52,6 +52,10 @@ struct ClipVisionConfig {
     }
 };
 
+// Scale of mask-encode and box-encode features at inference in the original (training keeps
+// each with p=0.5); a model's config may set another (ProjectorConfig::encode_scale).
+constexpr double kEncodeFeatureScale = 0.5;
+
 // mm_projector (mm_hidden -> hidden -> hidden), mask_enc_head (box_dim -> hidden) and
 // segmentator_predictor (hidden -> hidden -> seg_token_count * seg_token_dim).
 struct ProjectorConfig {
@@ -63,7 +67,7 @@ struct ProjectorConfig {
     // Factor of the mask-encode and box-encode features at inference (config key
     // "mm_encode_scale", our extension; 0.5 official: training keeps each feature whole with
     // p = 0.5, and the original scales by that expectation at eval).
-    double encode_scale = 0.5;
+    double encode_scale = kEncodeFeatureScale;
 
     std::int64_t seg_output_size() const { return seg_token_count * seg_token_dim; }
 };

@@ -13,10 +13,6 @@
 
 namespace segllm::model {
 
-// Scale of mask-encode and box-encode features at inference in the original (training keeps
-// each with p=0.5); a model's config may set another (ProjectorConfig::encode_scale).
-constexpr double kEncodeFeatureScale = 0.5;
-
 torch::nn::Sequential make_mm_projector(const ProjectorConfig& config);
 torch::nn::Linear make_mask_enc_head(const ProjectorConfig& config);
 torch::nn::Sequential make_segmentator_predictor(const ProjectorConfig& config);

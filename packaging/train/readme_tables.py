@@ -5,14 +5,12 @@ the JSON files that score-model.sh wrote into OUT (128, 128-nm, mixed, mixed-nm,
 With --check it only prints the lines that would change (as a diff) and exits 1 when any would."""
 import difflib, json, sys
 
+from scores import rounds_2_8
+
 if len(sys.argv) < 3:
     sys.exit(__doc__)
 readme, d = sys.argv[1], sys.argv[2]
 J = lambda n: json.load(open(f"{d}/{n}.json"))
-
-def mean28(s):
-    v = [r["ciou"] for r in s["rounds"] if r["round"] >= 2]
-    return sum(v) / len(v)
 
 def block(title, a, b):
     out = [f"{title}, 500 conversations, seed 424242:", "",
@@ -21,7 +19,7 @@ def block(title, a, b):
     rb = {r["round"]: r for r in b["rounds"]}
     for r in a["rounds"]:
         out.append(f"| {r['round']} | {r['ciou']:.3f} | {rb[r['round']]['ciou']:.3f} | {r['count']} |")
-    out.append(f"| mean of rounds 2-8 | {mean28(a):.3f} | {mean28(b):.3f} | |")
+    out.append(f"| mean of rounds 2-8 | {rounds_2_8(a):.3f} | {rounds_2_8(b):.3f} | |")
     out.append(f"| overall | {a['overall']['ciou']:.3f} | {b['overall']['ciou']:.3f} | {a['overall']['count']} |")
     out += ["", "| relation type | SegLLM | memory rows left out | rounds |", "| --- | --- | --- | --- |"]
     for t, v in sorted(a["types"].items()):

@@ -1,18 +1,14 @@
 #!/usr/bin/env python3
 """summary.py OUT [OUT...]: one line per figure that models are chosen and reported by, from the
 JSON files of score-model.sh (validation first: the benchmark must not be used to choose)."""
-import json, os, sys
+import sys
 
-
-def load(d, name):
-    path = os.path.join(d, name + ".json")
-    return json.load(open(path)) if os.path.exists(path) else None
+from scores import load, rounds_2_8
 
 
 def figures(s):
-    later = [r["ciou"] for r in s["rounds"] if r["round"] >= 2]
     line = "round 1 %.3f, rounds 2-8 %.3f, overall %.3f" % (
-        s["rounds"][0]["ciou"], sum(later) / len(later), s["overall"]["ciou"])
+        s["rounds"][0]["ciou"], rounds_2_8(s), s["overall"]["ciou"])
     if "outcomes" in s:
         o = s["outcomes"]["overall"]
         line += ", target picked %.2f" % (o["target"] / o["rounds"])
