@@ -101,7 +101,7 @@ QRect fillPolygon(Mask& mask, const QPolygonF& polygon, std::uint8_t value) {
     return area;
 }
 
-QPoint tagPoint(const Mask& mask, const PixelBox& box) {
+QPoint tagPoint(const Mask& mask, const PixelBox& box, const std::vector<const Mask*>& covering) {
     if (box.width() <= 0 || box.height() <= 0) {
         return QPoint(-1, -1);
     }
@@ -110,12 +110,29 @@ QPoint tagPoint(const Mask& mask, const PixelBox& box) {
     const int h = box.height() + 2;
     constexpr int kFar = std::numeric_limits<int>::max() / 4;
     std::vector<int> d(static_cast<std::size_t>(w) * h, 0);
-    for (int y = 1; y < h - 1; ++y) {
-        for (int x = 1; x < w - 1; ++x) {
-            if (mask.at(box.x0 + x - 1, box.y0 + y - 1) != 0) {
-                d[static_cast<std::size_t>(y) * w + x] = kFar;
+    const auto seed = [&](bool useCovering) {
+        bool any = false;
+        for (int y = 1; y < h - 1; ++y) {
+            const int iy = box.y0 + y - 1;
+            for (int x = 1; x < w - 1; ++x) {
+                const int ix = box.x0 + x - 1;
+                bool inside = mask.at(ix, iy) != 0;
+                if (inside && useCovering) {
+                    for (const Mask* other : covering) {
+                        if (other->at(ix, iy) != 0) {
+                            inside = false;
+                            break;
+                        }
+                    }
+                }
+                d[static_cast<std::size_t>(y) * w + x] = inside ? kFar : 0;
+                any = any || inside;
             }
         }
+        return any;
+    };
+    if (covering.empty() || !seed(true)) {
+        seed(false);
     }
     const auto at = [&](int x, int y) -> int& { return d[static_cast<std::size_t>(y) * w + x]; };
     for (int y = 1; y < h - 1; ++y) {

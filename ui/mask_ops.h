@@ -50,7 +50,11 @@ QRect fillPolygon(Mask& mask, const QPolygonF& polygon, std::uint8_t value);
 // The point where the instance's tag is drawn: a pixel of the mask farthest from the
 // background (maximum of a 3-4 chamfer distance transform, the outside of `box` counting as
 // background); among equal maxima the one nearest the box centre. (-1, -1) for an empty box.
-QPoint tagPoint(const Mask& mask, const PixelBox& box);
+// The pixels of the `covering` masks (the other instances drawn with it, each the mask's size)
+// count as background too, so that the tag of an object with a part on it goes beside the part's
+// tag instead of under it; when they cover the whole mask they are ignored.
+QPoint tagPoint(const Mask& mask, const PixelBox& box,
+                const std::vector<const Mask*>& covering = {});
 
 // Tight box of the set pixels inside `region` (clipped to the mask); nullopt if none. When every
 // set pixel of the mask lies in `region`, this is mask_box(mask) at the cost of the region.

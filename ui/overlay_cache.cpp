@@ -19,11 +19,10 @@ void OverlayCache::setDocument(Document* document) {
     document_ = document;
     entries_.clear();
     if (document != nullptr) {
-        connect(document, &Document::instanceAdded, this, &OverlayCache::invalidate);
+        connect(document, &Document::instanceAdded, this, &OverlayCache::instanceAdded);
         connect(document, &Document::maskChanged, this, &OverlayCache::updateRegion);
-        // Labels and visibility do not change the overlay image: just repaint.
-        connect(document, &Document::instanceChanged, this, &OverlayCache::changed);
-        connect(document, &Document::instanceRemoved, this, &OverlayCache::invalidate);
+        connect(document, &Document::instanceChanged, this, &OverlayCache::instanceChanged);
+        connect(document, &Document::instanceRemoved, this, &OverlayCache::instanceRemoved);
         connect(document, &Document::selectionChanged, this, &OverlayCache::changed);
         connect(document, &Document::hoverChanged, this, &OverlayCache::changed);
     }
@@ -35,7 +34,70 @@ void OverlayCache::invalidate(int id) {
     emit changed();
 }
 
+void OverlayCache::instanceAdded(int id) {
+    const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
+    if (instance != nullptr) {
+        if (const std::optional<PixelBox> box = mask_box(instance->mask)) {
+            staleTagsNear(id, QRect(box->x0, box->y0, box->width(), box->height()));
+        }
+    }
+    invalidate(id);
+}
+
+void OverlayCache::instanceRemoved(int id) {
+    const auto found = entries_.find(id);
+    // Never drawn: its box is unknown now, so every tag is placed again.
+    staleTagsNear(id, found != entries_.end() ? found->second.rect : QRect());
+    invalidate(id);
+}
+
+void OverlayCache::instanceChanged(int id) {
+    // Labels do not change the overlay image and mask edits were handled by updateRegion; a
+    // change of visibility moves the tags under or beside this instance.
+    const auto found = entries_.find(id);
+    if (found != entries_.end() && !found->second.rect.isEmpty()) {
+        staleTagsNear(id, found->second.rect);
+    }
+    emit changed();
+}
+
+void OverlayCache::staleTagsNear(int id, const QRect& rect) {
+    bool any = false;
+    for (auto& [otherId, cached] : entries_) {
+        if (otherId == id || cached.image.isNull() ||
+            (!rect.isNull() && !cached.rect.intersects(rect))) {
+            continue;
+        }
+        cached.tagStale = true;
+        any = true;
+    }
+    if (any) {
+        tagTimer_->start();
+    }
+}
+
+QPoint OverlayCache::placeTag(const ProjectInstance& instance, const PixelBox& box) const {
+    const QRect boxRect(box.x0, box.y0, box.width(), box.height());
+    std::vector<const Mask*> covering;
+    for (const ProjectInstance& other : document_->instances()) {
+        if (other.id == instance.id || !other.visible || other.mask.width != instance.mask.width ||
+            other.mask.height != instance.mask.height) {
+            continue;
+        }
+        // The rendered overlay's rect is the mask's tight box (the stored box need not be).
+        const auto cached = entries_.find(other.id);
+        const bool meets = cached != entries_.end() && !cached->second.image.isNull()
+                               ? cached->second.rect.intersects(boxRect)
+                               : maskBoxWithin(other.mask, boxRect).has_value();
+        if (meets) {
+            covering.push_back(&other.mask);
+        }
+    }
+    return tagPoint(instance.mask, box, covering);
+}
+
 void OverlayCache::updateRegion(int id, const QRect& rect) {
+    staleTagsNear(id, rect);
     const auto found = entries_.find(id);
     const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
     if (found == entries_.end() || found->second.image.isNull() || instance == nullptr ||
@@ -65,7 +127,7 @@ void OverlayCache::updateRegion(int id, const QRect& rect) {
     // The tag stays while it is inside the mask and moves when the edits pause.
     const QPoint t = cached.tag;
     if (t.x() < 0 || !boxRect.contains(t) || instance->mask.at(t.x(), t.y()) == 0) {
-        cached.tag = tagPoint(instance->mask, box);
+        cached.tag = placeTag(*instance, box);
         cached.tagStale = false;
     } else {
         cached.tagStale = true;
@@ -81,7 +143,7 @@ void OverlayCache::updateStaleTags() {
         if (!cached.tagStale || instance == nullptr) {
             continue;
         }
-        cached.tag = tagPoint(instance->mask, instance->box);
+        cached.tag = placeTag(*instance, instance->box);
         cached.tagStale = false;
         moved = true;
     }
@@ -106,7 +168,7 @@ const OverlayCache::Entry* OverlayCache::entry(int id) {
     }
     made.image = renderOverlay(instance->mask, *box, instanceColor(id), kFillAlpha);
     made.rect = QRect(box->x0, box->y0, box->width(), box->height());
-    made.tag = tagPoint(instance->mask, *box);
+    made.tag = placeTag(*instance, *box);
     ++renderCount_;
     return &made;
 }

@@ -1,7 +1,9 @@
 #pragma once
 // Pre-rendered overlays of a document's instances for the canvas: one image per instance
 // (cropped to its box, coloured by its id) and its tag point, rebuilt only when that instance
-// changes, so painting a large image costs a few scaled blits.
+// changes, so painting a large image costs a few scaled blits. A tag avoids the other visible
+// instances' masks where it can, so it moves (without a re-render) when one that overlaps it is
+// added, removed, shown, hidden or edited.
 
 #include <QImage>
 #include <QObject>
@@ -11,6 +13,11 @@
 #include <QTimer>
 
 #include <unordered_map>
+
+namespace segllm {
+struct PixelBox;
+struct ProjectInstance;
+}  // namespace segllm
 
 namespace segllm::ui {
 
@@ -58,6 +65,14 @@ signals:
 private:
     void invalidate(int id);
     void updateRegion(int id, const QRect& rect);
+    void instanceChanged(int id);
+    void instanceAdded(int id);
+    void instanceRemoved(int id);
+    // The tag point of `instance` within `box`, beside the other visible instances' masks.
+    QPoint placeTag(const ProjectInstance& instance, const PixelBox& box) const;
+    // Marks stale the tags of the instances other than `id` whose overlay meets `rect` (every
+    // one for a null rect): where they go depends on the masks drawn over them.
+    void staleTagsNear(int id, const QRect& rect);
 
     QPointer<Document> document_;
     std::unordered_map<int, Entry> entries_;

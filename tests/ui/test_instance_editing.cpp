@@ -348,6 +348,40 @@ private slots:
         QVERIFY(doc_->instance(id)->visible);
     }
 
+    // A part added on its host moves the host's tag off the part (without re-rendering either
+    // overlay), hiding the part brings it back, and the part's own tag stays at its centre.
+    void tagsAvoidOtherInstances() {
+        const int host = addRectInstance(doc_, 10, 10, 50, 50);
+        OverlayCache* cache = canvas()->overlayCache();
+        QCOMPARE(cache->entry(host)->tag, QPoint(30, 30));
+        const int part = addRectInstance(doc_, 26, 26, 34, 34);
+        const int rendered = cache->renderCount();
+        QCOMPARE(cache->entry(part)->tag, QPoint(30, 30));
+        cache->updateStaleTags();
+        const QPoint moved = cache->entry(host)->tag;
+        QVERIFY2(doc_->instance(part)->mask.at(moved.x(), moved.y()) == 0,
+                 qPrintable(QStringLiteral("(%1, %2)").arg(moved.x()).arg(moved.y())));
+        QVERIFY(doc_->instance(host)->mask.at(moved.x(), moved.y()) == 1);
+        QCOMPARE(cache->entry(part)->tag, QPoint(30, 30));
+        window_->editController()->setVisible(part, false);
+        cache->updateStaleTags();
+        QCOMPARE(cache->entry(host)->tag, QPoint(30, 30));
+        doc_->undoStack()->undo();
+        QVERIFY(doc_->instance(part)->visible);
+        cache->updateStaleTags();
+        QCOMPARE(cache->entry(host)->tag, moved);
+        // Removing the part frees the centre again; an instance elsewhere moves nothing.
+        doc_->setSelectedId(part);
+        window_->actions()->action(ActionRegistry::DeleteInstance)->trigger();
+        QVERIFY(doc_->instance(part) == nullptr);
+        cache->updateStaleTags();
+        QCOMPARE(cache->entry(host)->tag, QPoint(30, 30));
+        const int far = addRectInstance(doc_, 80, 80, 90, 90);
+        QVERIFY(cache->entry(far) != nullptr);
+        QVERIFY(!cache->entry(host)->tagStale);
+        QCOMPARE(cache->renderCount(), rendered + 2);  // the part once, then `far`
+    }
+
     // Overlays are rendered once per instance; a label change re-renders nothing, a mask edit
     // inside the box re-renders only that region of that instance's overlay.
     void overlaysRecolourOnlyOnChange() {

@@ -155,6 +155,38 @@ private slots:
         }
     }
 
+    // A part drawn on its host: the host's tag goes on the host beside the part, not under the
+    // part's tag; masks that cover all of it are ignored.
+    void tagPointBesideCoveringMasks() {
+        Mask host;
+        host.width = 21;
+        host.height = 21;
+        host.data.assign(21 * 21, 0);
+        for (int y = 2; y <= 18; ++y) {
+            for (int x = 2; x <= 18; ++x) {
+                host.at(x, y) = 1;
+            }
+        }
+        Mask part = host;
+        part.data.assign(21 * 21, 0);
+        for (int y = 8; y <= 12; ++y) {
+            for (int x = 8; x <= 12; ++x) {
+                part.at(x, y) = 1;
+            }
+        }
+        const PixelBox hostBox = *mask_box(host);
+        QCOMPARE(tagPoint(host, hostBox), QPoint(10, 10));
+        const QPoint beside = tagPoint(host, hostBox, {&part});
+        QCOMPARE(int(host.at(beside.x(), beside.y())), 1);
+        QCOMPARE(int(part.at(beside.x(), beside.y())), 0);
+        // The ring around the part is 6 wide: its middle is 3 from the part and the outside.
+        const int fromCentre = std::max(std::abs(beside.x() - 10), std::abs(beside.y() - 10));
+        QVERIFY2(fromCentre >= 4 && fromCentre <= 6,
+                 qPrintable(QStringLiteral("(%1, %2)").arg(beside.x()).arg(beside.y())));
+        // The part is covered by its host entirely: its tag stays at its own centre.
+        QCOMPARE(tagPoint(part, *mask_box(part), {&host}), QPoint(10, 10));
+    }
+
     // Premultiplied colour: fill at alpha 128 inside, opaque outline, transparent outside.
     void overlayImage() {
         const Mask mask = fromRows({".....", ".###.", ".###.", ".###.", "....."});
