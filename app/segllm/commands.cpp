@@ -12,6 +12,7 @@ int run_train(const std::vector<std::string>& args);
 int run_bench(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_probe_position(const std::vector<std::string>& args);
+int run_average(const std::vector<std::string>& args);
 #ifdef SEGLLM_HAVE_SYNTH_PNG
 int run_gen_bench(const std::vector<std::string>& args);
 int run_chat(const std::vector<std::string>& args);
@@ -25,6 +26,8 @@ const std::vector<Command>& commands() {
         {"check-model", "load a model folder and report its configuration and tensors",
          &run_check_model},
         {"train", "train a model from scratch on generated shapes-world conversations", &run_train},
+        {"average", "write a model folder whose weights are the mean of several folders' weights",
+         &run_average},
         {"bench", "time image open and each round (incremental and recompute), peak memory",
          &run_bench},
 #ifdef SEGLLM_HAVE_EXPORT

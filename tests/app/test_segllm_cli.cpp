@@ -185,6 +185,29 @@ private slots:
         QVERIFY(r.out.isEmpty());
     }
 
+    // `segllm average` needs --out and two folders, and never writes over one of its inputs.
+    void averageRefusals_data() {
+        const QString shipped = QStringLiteral(SEGLLM_SOURCE_DIR "/resources/models/segllm-tiny");
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("no --out") << QStringList{shipped, shipped}
+                                  << QStringLiteral("segllm average: error: --out DIR is required");
+        QTest::newRow("one folder") << QStringList{QStringLiteral("--out"), shipped + "-x", shipped}
+                                    << QStringLiteral("needs at least two model folders, got 1");
+        QTest::newRow("onto an input")
+            << QStringList{QStringLiteral("--out"), shipped, shipped, shipped}
+            << shipped + QStringLiteral(": the output folder is one of the inputs");
+    }
+    void averageRefusals() {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, message);
+        const auto r = runProcess(kProgram, QStringList{QStringLiteral("average")} + arguments);
+        QVERIFY(r.finished);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+        QVERIFY(r.out.isEmpty());
+    }
+
     // `segllm probe-position`: a bad value names the option; a folder without weights names the
     // missing file; a short run on the shipped model prints every read-out.
     void badProbePositionOption_data() {
