@@ -6,6 +6,14 @@
 
 namespace segllm::ui {
 
+namespace {
+
+PixelBox boxOf(const QRect& rect) {
+    return PixelBox{rect.left(), rect.top(), rect.right(), rect.bottom()};
+}
+
+}  // namespace
+
 OverlayCache::OverlayCache(QObject* parent) : QObject(parent), tagTimer_(new QTimer(this)) {
     tagTimer_->setSingleShot(true);
     tagTimer_->setInterval(kTagDelayMs);
@@ -18,7 +26,11 @@ void OverlayCache::setDocument(Document* document) {
     }
     document_ = document;
     entries_.clear();
+    shown_.clear();
     if (document != nullptr) {
+        for (const ProjectInstance& instance : document->instances()) {
+            shown_[instance.id] = instance.visible;
+        }
         connect(document, &Document::instanceAdded, this, &OverlayCache::instanceAdded);
         connect(document, &Document::maskChanged, this, &OverlayCache::updateRegion);
         connect(document, &Document::instanceChanged, this, &OverlayCache::instanceChanged);
@@ -37,8 +49,9 @@ void OverlayCache::invalidate(int id) {
 void OverlayCache::instanceAdded(int id) {
     const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
     if (instance != nullptr) {
+        shown_[id] = instance->visible;
         if (const std::optional<PixelBox> box = mask_box(instance->mask)) {
-            staleTagsNear(id, QRect(box->x0, box->y0, box->width(), box->height()));
+            retagNear(id, QRect(box->x0, box->y0, box->width(), box->height()), true);
         }
     }
     invalidate(id);
@@ -47,29 +60,43 @@ void OverlayCache::instanceAdded(int id) {
 void OverlayCache::instanceRemoved(int id) {
     const auto found = entries_.find(id);
     // Never drawn: its box is unknown now, so every tag is placed again.
-    staleTagsNear(id, found != entries_.end() ? found->second.rect : QRect());
+    retagNear(id, found != entries_.end() ? found->second.rect : QRect(), true);
+    shown_.erase(id);
     invalidate(id);
 }
 
 void OverlayCache::instanceChanged(int id) {
     // Labels do not change the overlay image and mask edits were handled by updateRegion; a
-    // change of visibility moves the tags under or beside this instance.
-    const auto found = entries_.find(id);
-    if (found != entries_.end() && !found->second.rect.isEmpty()) {
-        staleTagsNear(id, found->second.rect);
+    // change of visibility moves the tags under or beside this instance at once.
+    const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
+    const auto seen = shown_.find(id);
+    if (instance != nullptr && (seen == shown_.end() || seen->second != instance->visible)) {
+        shown_[id] = instance->visible;
+        const auto found = entries_.find(id);
+        if (found != entries_.end() && !found->second.image.isNull()) {
+            retagNear(id, found->second.rect, true);
+        } else if (const std::optional<PixelBox> box = mask_box(instance->mask)) {
+            retagNear(id, QRect(box->x0, box->y0, box->width(), box->height()), true);
+        }
     }
     emit changed();
 }
 
-void OverlayCache::staleTagsNear(int id, const QRect& rect) {
+void OverlayCache::retagNear(int id, const QRect& rect, bool now) {
     bool any = false;
     for (auto& [otherId, cached] : entries_) {
         if (otherId == id || cached.image.isNull() ||
             (!rect.isNull() && !cached.rect.intersects(rect))) {
             continue;
         }
-        cached.tagStale = true;
-        any = true;
+        const ProjectInstance* other = document_ ? document_->instance(otherId) : nullptr;
+        if (now && other != nullptr) {
+            cached.tag = placeTag(*other, boxOf(cached.rect));
+            cached.tagStale = false;
+        } else {
+            cached.tagStale = true;
+            any = true;
+        }
     }
     if (any) {
         tagTimer_->start();
@@ -97,7 +124,8 @@ QPoint OverlayCache::placeTag(const ProjectInstance& instance, const PixelBox& b
 }
 
 void OverlayCache::updateRegion(int id, const QRect& rect) {
-    staleTagsNear(id, rect);
+    // The tags beside the edit move when the edits pause, like the instance's own.
+    retagNear(id, rect, false);
     const auto found = entries_.find(id);
     const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
     if (found == entries_.end() || found->second.image.isNull() || instance == nullptr ||
@@ -143,7 +171,7 @@ void OverlayCache::updateStaleTags() {
         if (!cached.tagStale || instance == nullptr) {
             continue;
         }
-        cached.tag = placeTag(*instance, instance->box);
+        cached.tag = placeTag(*instance, boxOf(cached.rect));
         cached.tagStale = false;
         moved = true;
     }
@@ -180,10 +208,8 @@ const QImage* OverlayCache::hoverImage(int id) {
     Entry& cached = entries_[id];
     if (cached.hover.isNull()) {
         const ProjectInstance* instance = document_->instance(id);
-        const PixelBox box{cached.rect.left(), cached.rect.top(), cached.rect.right(),
-                           cached.rect.bottom()};
-        cached.hover =
-            renderOverlay(instance->mask, box, instanceColor(id).lighter(130), kHoverAlpha);
+        cached.hover = renderOverlay(instance->mask, boxOf(cached.rect),
+                                     instanceColor(id).lighter(130), kHoverAlpha);
     }
     return &cached.hover;
 }

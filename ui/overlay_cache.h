@@ -70,12 +70,15 @@ private:
     void instanceRemoved(int id);
     // The tag point of `instance` within `box`, beside the other visible instances' masks.
     QPoint placeTag(const ProjectInstance& instance, const PixelBox& box) const;
-    // Marks stale the tags of the instances other than `id` whose overlay meets `rect` (every
-    // one for a null rect): where they go depends on the masks drawn over them.
-    void staleTagsNear(int id, const QRect& rect);
+    // Places again (`now`) or marks stale (placed when the edits pause) the tags of the
+    // instances other than `id` whose overlay meets `rect` (every one for a null rect): where
+    // they go depends on the masks drawn over them.
+    void retagNear(int id, const QRect& rect, bool now);
 
     QPointer<Document> document_;
     std::unordered_map<int, Entry> entries_;
+    // Each instance's visibility when the tags beside it were last placed.
+    std::unordered_map<int, bool> shown_;
     QTimer* tagTimer_ = nullptr;
     int renderCount_ = 0;
     int partialRenderCount_ = 0;

@@ -348,8 +348,9 @@ private slots:
         QVERIFY(doc_->instance(id)->visible);
     }
 
-    // A part added on its host moves the host's tag off the part (without re-rendering either
-    // overlay), hiding the part brings it back, and the part's own tag stays at its centre.
+    // A part added on its host moves the host's tag off the part at once (without re-rendering
+    // either overlay); hiding or removing the part brings it back, and the part's own tag stays
+    // at its centre. An edit of the part moves the host's tag when the edits pause.
     void tagsAvoidOtherInstances() {
         const int host = addRectInstance(doc_, 10, 10, 50, 50);
         OverlayCache* cache = canvas()->overlayCache();
@@ -357,29 +358,41 @@ private slots:
         const int part = addRectInstance(doc_, 26, 26, 34, 34);
         const int rendered = cache->renderCount();
         QCOMPARE(cache->entry(part)->tag, QPoint(30, 30));
-        cache->updateStaleTags();
         const QPoint moved = cache->entry(host)->tag;
         QVERIFY2(doc_->instance(part)->mask.at(moved.x(), moved.y()) == 0,
                  qPrintable(QStringLiteral("(%1, %2)").arg(moved.x()).arg(moved.y())));
         QVERIFY(doc_->instance(host)->mask.at(moved.x(), moved.y()) == 1);
-        QCOMPARE(cache->entry(part)->tag, QPoint(30, 30));
+        QVERIFY(!cache->entry(host)->tagStale);
         window_->editController()->setVisible(part, false);
-        cache->updateStaleTags();
         QCOMPARE(cache->entry(host)->tag, QPoint(30, 30));
         doc_->undoStack()->undo();
         QVERIFY(doc_->instance(part)->visible);
+        QCOMPARE(cache->entry(host)->tag, moved);
+        // Erasing the part's right half: the host's tag waits for the pause, then moves.
+        doc_->setSelectedId(part);
+        canvas()->setTool(CanvasTool::Eraser);
+        canvas()->setBrushDiameter(12);
+        window_->editController()->beginStroke(QPointF(35.5, 30.5));
+        window_->editController()->endStroke();
+        QVERIFY(cache->entry(host)->tagStale);
+        QCOMPARE(cache->entry(host)->tag, moved);
+        cache->updateStaleTags();
+        QVERIFY(!cache->entry(host)->tagStale);
+        const QPoint afterEdit = cache->entry(host)->tag;
+        QVERIFY(doc_->instance(part)->mask.at(afterEdit.x(), afterEdit.y()) == 0);
+        doc_->undoStack()->undo();
         cache->updateStaleTags();
         QCOMPARE(cache->entry(host)->tag, moved);
         // Removing the part frees the centre again; an instance elsewhere moves nothing.
-        doc_->setSelectedId(part);
         window_->actions()->action(ActionRegistry::DeleteInstance)->trigger();
         QVERIFY(doc_->instance(part) == nullptr);
-        cache->updateStaleTags();
         QCOMPARE(cache->entry(host)->tag, QPoint(30, 30));
         const int far = addRectInstance(doc_, 80, 80, 90, 90);
         QVERIFY(cache->entry(far) != nullptr);
         QVERIFY(!cache->entry(host)->tagStale);
-        QCOMPARE(cache->renderCount(), rendered + 2);  // the part once, then `far`
+        QCOMPARE(cache->entry(host)->tag, QPoint(30, 30));
+        // The part once, again after the erase and its undo (its box changed), then `far`.
+        QCOMPARE(cache->renderCount(), rendered + 4);
     }
 
     // Overlays are rendered once per instance; a label change re-renders nothing, a mask edit
