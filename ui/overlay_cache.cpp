@@ -111,12 +111,12 @@ QPoint OverlayCache::placeTag(const ProjectInstance& instance, const PixelBox& b
             other.mask.height != instance.mask.height) {
             continue;
         }
-        // The rendered overlay's rect is the mask's tight box (the stored box need not be).
-        const auto cached = entries_.find(other.id);
-        const bool meets = cached != entries_.end() && !cached->second.image.isNull()
-                               ? cached->second.rect.intersects(boxRect)
-                               : maskBoxWithin(other.mask, boxRect).has_value();
-        if (meets) {
+        // The stored box is the mask's tight box (the session, the importers and every edit
+        // keep it so): only the masks whose box meets this one are read, pixel by pixel. (A box
+        // from a hand-edited project file that misses its mask only moves a tag.)
+        const PixelBox& o = other.box;
+        if (o.width() > 0 && o.height() > 0 &&
+            QRect(o.x0, o.y0, o.width(), o.height()).intersects(boxRect)) {
             covering.push_back(&other.mask);
         }
     }
