@@ -140,7 +140,7 @@ void Document::applyPatch(int id, const MaskPatch& patch, bool edited) {
     QRect region = patch.rect;
     if (tight->second) {
         const PixelBox& old = *tight->second;
-        region |= QRect(old.x0, old.y0, old.width(), old.height());
+        region |= boxRect(old);
     }
     pastePatch(target->mask, patch);
     tight->second = maskBoxWithin(target->mask, region);

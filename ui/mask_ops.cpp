@@ -219,14 +219,13 @@ QImage renderOverlay(const Mask& mask, const PixelBox& box, const QColor& color,
         return QImage();
     }
     QImage image(box.width(), box.height(), QImage::Format_ARGB32_Premultiplied);
-    renderOverlayRegion(image, mask, box, QRect(box.x0, box.y0, box.width(), box.height()), color,
-                        fillAlpha);
+    renderOverlayRegion(image, mask, box, boxRect(box), color, fillAlpha);
     return image;
 }
 
 void renderOverlayRegion(QImage& overlay, const Mask& mask, const PixelBox& box,
                          const QRect& region, const QColor& color, int fillAlpha) {
-    const QRect area = region & QRect(box.x0, box.y0, box.width(), box.height());
+    const QRect area = region & boxRect(box);
     if (area.isEmpty()) {
         return;
     }

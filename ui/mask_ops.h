@@ -31,6 +31,14 @@ inline QRect maskRect(const Mask& mask) {
     return QRect(0, 0, mask.width, mask.height);
 }
 
+// The pixels of a box as a QRect (empty for an empty box), and back.
+inline QRect boxRect(const PixelBox& box) {
+    return QRect(box.x0, box.y0, box.width(), box.height());
+}
+inline PixelBox rectBox(const QRect& rect) {
+    return PixelBox{rect.left(), rect.top(), rect.right(), rect.bottom()};
+}
+
 // Copies `rect` clipped to the mask (an empty patch if nothing is left).
 MaskPatch copyPatch(const Mask& mask, const QRect& rect);
 // Writes the patch's pixels back; the patch must lie inside the mask.

@@ -6,14 +6,6 @@
 
 namespace segllm::ui {
 
-namespace {
-
-PixelBox boxOf(const QRect& rect) {
-    return PixelBox{rect.left(), rect.top(), rect.right(), rect.bottom()};
-}
-
-}  // namespace
-
 OverlayCache::OverlayCache(QObject* parent) : QObject(parent), tagTimer_(new QTimer(this)) {
     tagTimer_->setSingleShot(true);
     tagTimer_->setInterval(kTagDelayMs);
@@ -47,12 +39,9 @@ void OverlayCache::invalidate(int id) {
 }
 
 void OverlayCache::instanceAdded(int id) {
-    const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr;
-    if (instance != nullptr) {
+    if (const ProjectInstance* instance = document_ ? document_->instance(id) : nullptr) {
         shown_[id] = instance->visible;
-        if (const std::optional<PixelBox> box = mask_box(instance->mask)) {
-            retagNear(id, QRect(box->x0, box->y0, box->width(), box->height()), true);
-        }
+        retagBeside(*instance);
     }
     invalidate(id);
 }
@@ -72,14 +61,18 @@ void OverlayCache::instanceChanged(int id) {
     const auto seen = shown_.find(id);
     if (instance != nullptr && (seen == shown_.end() || seen->second != instance->visible)) {
         shown_[id] = instance->visible;
-        const auto found = entries_.find(id);
-        if (found != entries_.end() && !found->second.image.isNull()) {
-            retagNear(id, found->second.rect, true);
-        } else if (const std::optional<PixelBox> box = mask_box(instance->mask)) {
-            retagNear(id, QRect(box->x0, box->y0, box->width(), box->height()), true);
-        }
+        retagBeside(*instance);
     }
     emit changed();
+}
+
+void OverlayCache::retagBeside(const ProjectInstance& instance) {
+    // The stored box is the mask's tight box (the session, the importers and every edit keep it
+    // so), so no mask is scanned here; an empty one has no neighbours.
+    const QRect rect = boxRect(instance.box);
+    if (!rect.isEmpty()) {
+        retagNear(instance.id, rect, true);
+    }
 }
 
 void OverlayCache::retagNear(int id, const QRect& rect, bool now) {
@@ -91,7 +84,7 @@ void OverlayCache::retagNear(int id, const QRect& rect, bool now) {
         }
         const ProjectInstance* other = document_ ? document_->instance(otherId) : nullptr;
         if (now && other != nullptr) {
-            cached.tag = placeTag(*other, boxOf(cached.rect));
+            cached.tag = placeTag(*other, rectBox(cached.rect));
             cached.tagStale = false;
         } else {
             cached.tagStale = true;
@@ -104,19 +97,16 @@ void OverlayCache::retagNear(int id, const QRect& rect, bool now) {
 }
 
 QPoint OverlayCache::placeTag(const ProjectInstance& instance, const PixelBox& box) const {
-    const QRect boxRect(box.x0, box.y0, box.width(), box.height());
+    const QRect rect = boxRect(box);
     std::vector<const Mask*> covering;
     for (const ProjectInstance& other : document_->instances()) {
         if (other.id == instance.id || !other.visible || other.mask.width != instance.mask.width ||
             other.mask.height != instance.mask.height) {
             continue;
         }
-        // The stored box is the mask's tight box (the session, the importers and every edit
-        // keep it so): only the masks whose box meets this one are read, pixel by pixel. (A box
-        // from a hand-edited project file that misses its mask only moves a tag.)
-        const PixelBox& o = other.box;
-        if (o.width() > 0 && o.height() > 0 &&
-            QRect(o.x0, o.y0, o.width(), o.height()).intersects(boxRect)) {
+        // Only the masks whose stored (tight) box meets this one are read, pixel by pixel. (A
+        // box from a hand-edited project file that misses its mask only moves a tag.)
+        if (boxRect(other.box).intersects(rect)) {
             covering.push_back(&other.mask);
         }
     }
@@ -135,11 +125,11 @@ void OverlayCache::updateRegion(int id, const QRect& rect) {
     }
     Entry& cached = found->second;
     const PixelBox& box = instance->box;
-    const QRect boxRect(box.x0, box.y0, box.width(), box.height());
-    if (cached.rect != boxRect) {
+    const QRect bounds = boxRect(box);
+    if (cached.rect != bounds) {
         cached.image = renderOverlay(instance->mask, box, instanceColor(id), kFillAlpha);
         cached.hover = QImage();
-        cached.rect = boxRect;
+        cached.rect = bounds;
         ++renderCount_;
     } else {
         // Same box: only the edited pixels and their neighbours (whose outline may change).
@@ -154,7 +144,7 @@ void OverlayCache::updateRegion(int id, const QRect& rect) {
     }
     // The tag stays while it is inside the mask and moves when the edits pause.
     const QPoint t = cached.tag;
-    if (t.x() < 0 || !boxRect.contains(t) || instance->mask.at(t.x(), t.y()) == 0) {
+    if (t.x() < 0 || !bounds.contains(t) || instance->mask.at(t.x(), t.y()) == 0) {
         cached.tag = placeTag(*instance, box);
         cached.tagStale = false;
     } else {
@@ -171,7 +161,7 @@ void OverlayCache::updateStaleTags() {
         if (!cached.tagStale || instance == nullptr) {
             continue;
         }
-        cached.tag = placeTag(*instance, boxOf(cached.rect));
+        cached.tag = placeTag(*instance, rectBox(cached.rect));
         cached.tagStale = false;
         moved = true;
     }
@@ -195,7 +185,7 @@ const OverlayCache::Entry* OverlayCache::entry(int id) {
         return nullptr;
     }
     made.image = renderOverlay(instance->mask, *box, instanceColor(id), kFillAlpha);
-    made.rect = QRect(box->x0, box->y0, box->width(), box->height());
+    made.rect = boxRect(*box);
     made.tag = placeTag(*instance, *box);
     ++renderCount_;
     return &made;
@@ -208,7 +198,7 @@ const QImage* OverlayCache::hoverImage(int id) {
     Entry& cached = entries_[id];
     if (cached.hover.isNull()) {
         const ProjectInstance* instance = document_->instance(id);
-        cached.hover = renderOverlay(instance->mask, boxOf(cached.rect),
+        cached.hover = renderOverlay(instance->mask, rectBox(cached.rect),
                                      instanceColor(id).lighter(130), kHoverAlpha);
     }
     return &cached.hover;

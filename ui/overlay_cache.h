@@ -74,6 +74,8 @@ private:
     // instances other than `id` whose overlay meets `rect` (every one for a null rect): where
     // they go depends on the masks drawn over them.
     void retagNear(int id, const QRect& rect, bool now);
+    // Places again, at once, the tags whose overlay meets `instance`'s box.
+    void retagBeside(const ProjectInstance& instance);
 
     QPointer<Document> document_;
     std::unordered_map<int, Entry> entries_;

@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/model/config.h"
+#include "core/model/weight_loading.h"
 #include "core/weights/checkpoint.h"
 #include "core/weights/safetensors_writer.h"
 
@@ -12,7 +13,6 @@
 #include <iterator>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 namespace segllm::train {
@@ -32,16 +32,6 @@ std::optional<std::string> read_optional_file(const fs::path& path) {
         throw Error(path.string() + ": cannot read");
     }
     return bytes;
-}
-
-std::string shape_text(const std::vector<std::int64_t>& shape) {
-    std::ostringstream s;
-    s << "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        s << (i ? ", " : "") << shape[i];
-    }
-    s << "]";
-    return s.str();
 }
 
 bool same_folder(const fs::path& a, const fs::path& b) {
@@ -137,10 +127,10 @@ AverageSummary average_model_folders(const std::vector<std::string>& inputs, con
         for (std::size_t i = 1; i < checkpoints.size(); ++i) {
             const weights::TensorInfo& info = checkpoints[i].info(name);
             if (info.dtype != base.dtype || info.shape != base.shape) {
-                throw Error(inputs[i] + ": tensor '" + name + "' is " +
-                            weights::dtype_name(info.dtype) + " " + shape_text(info.shape) +
-                            ", in " + inputs[0] + " it is " + weights::dtype_name(base.dtype) +
-                            " " + shape_text(base.shape));
+                throw Error(
+                    inputs[i] + ": tensor '" + name + "' is " + weights::dtype_name(info.dtype) +
+                    " " + model::shape_string(info.shape) + ", in " + inputs[0] + " it is " +
+                    weights::dtype_name(base.dtype) + " " + model::shape_string(base.shape));
             }
         }
         const at::Tensor first = checkpoints[0].tensor(name);
